@@ -1,0 +1,55 @@
+/** The kind of compute a worker process owns. */
+export type DeviceKind = 'cpu' | 'cuda' | 'vulkan' | 'metal';
+
+/** A worker's device as it detected it at start-up. */
+export interface WorkerDevice {
+  kind: DeviceKind;
+  name: string;
+  gpuMemoryTotalBytes: number;
+  ramTotalBytes: number;
+  threads: number;
+}
+
+/** One model loaded on a worker. */
+export interface LoadedModelState {
+  model: string;
+  gpuLayers: number;
+  totalLayers: number;
+  contextSize: number;
+  slots: number;
+  busySlots: number;
+  memoryBytes: number;
+  loadedAt: number;
+  lastUsedAt: number;
+}
+
+/** One job running on a worker. */
+export interface RunningJobState {
+  jobId: string;
+  model: string;
+  phase: string;
+  completionTokens: number;
+  tokensPerSecond: number;
+  startedAt: number;
+}
+
+/** What a worker says about itself in each heartbeat. */
+export interface WorkerState {
+  id: string;
+  host: string;
+  pid: number;
+  device: WorkerDevice;
+  memoryBudgetBytes: number;
+  memoryUsedBytes: number;
+  /** How many jobs may run at once per loaded model. */
+  slotsPerModel: number;
+  /** How many jobs may run at once on this worker, all models together. */
+  maxConcurrentJobs: number;
+  loaded: LoadedModelState[];
+  running: RunningJobState[];
+  /** Models this worker can load (its registry). */
+  models: string[];
+  draining: boolean;
+  startedAt: number;
+  heartbeatAt: number;
+}

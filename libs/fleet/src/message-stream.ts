@@ -1,0 +1,67 @@
+import type { Redis } from 'ioredis';
+
+/** One message read from a stream, with its stream id. */
+export interface StreamMessage<T> {
+  id: string;
+  message: T;
+}
+
+/**
+ * A typed Redis stream used as a durable, ordered channel (worker commands, worker events,
+ * scheduler commands). Messages survive a reader restart; old ones are trimmed.
+ */
+export class MessageStream<T> {
+  constructor(
+    protected readonly redis: Redis,
+    readonly key: string,
+    private readonly maxLength = 10_000,
+  ) {}
+
+  /** Appends one message; returns its stream id. */
+  async send(message: T): Promise<string> {
+    const id = await this.redis.xadd(
+      this.key,
+      'MAXLEN',
+      '~',
+      this.maxLength,
+      '*',
+      'm',
+      JSON.stringify(message),
+    );
+    return id as string;
+  }
+
+  /**
+   * Reads messages after `afterId` ('$' = only new ones), waiting up to `blockMs`.
+   * Needs a connection of its own while it blocks.
+   */
+  async read(
+    blockingRedis: Redis,
+    afterId: string,
+    blockMs: number,
+    count = 100,
+  ): Promise<StreamMessage<T>[]> {
+    const reply = (await blockingRedis.xread(
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.key,
+      afterId,
+    )) as [string, [string, string[]][]][] | null;
+    if (!reply) return [];
+    return reply[0][1].map(([id, fields]) => ({ id, message: JSON.parse(fields[1]) as T }));
+  }
+
+  /** The id of the newest message, or '0-0' for an empty stream (start reading after it). */
+  async lastId(): Promise<string> {
+    const last = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    return last.length > 0 ? last[0][0] : '0-0';
+  }
+
+  /** Deletes the stream. */
+  async delete(): Promise<void> {
+    await this.redis.del(this.key);
+  }
+}

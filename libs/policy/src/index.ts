@@ -1,0 +1,5 @@
+export * from './snapshot.js';
+export * from './action.js';
+export * from './fleet-plan.js';
+export * from './lru-policy.js';
+export * from './policies.js';
