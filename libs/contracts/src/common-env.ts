@@ -1,4 +1,4 @@
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsInt, IsOptional, IsString, Matches, Min } from 'class-validator';
 
 /** Settings every process reads: where Redis is, which fleet (key prefix), where models live. */
 export class CommonEnv {
@@ -20,6 +20,11 @@ export class CommonEnv {
   @IsOptional()
   @IsString()
   MODELS_MANIFEST?: string;
+
+  /** Context size (tokens) every model is loaded with, fleet-wide. */
+  @IsInt()
+  @Min(128)
+  CONTEXT_SIZE = 2048;
 
   /** Log level: error, warn, log, debug, verbose. */
   @IsString()

@@ -6,3 +6,5 @@ export * from './messages.js';
 export * from './redis-keys.js';
 export * from './common-env.js';
 export * from './load-env.js';
+export * from './stream-id.js';
+export * from './log-levels.js';

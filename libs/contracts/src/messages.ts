@@ -1,3 +1,5 @@
+import type { PriorityClass } from './priority-class.js';
+
 /**
  * Commands the scheduler sends to one worker, applied in order.
  * `seq` orders them; the worker reports the last one it applied.
@@ -5,7 +7,14 @@
 export type WorkerCommand =
   | { type: 'load'; model: string; gpuLayers: number; contextSize: number; slots: number }
   | { type: 'unload'; model: string }
-  | { type: 'run'; jobId: string; lockToken: string; model: string; dispatchedAt: number }
+  | {
+      type: 'run';
+      jobId: string;
+      lockToken: string;
+      model: string;
+      priority: PriorityClass;
+      dispatchedAt: number;
+    }
   | { type: 'cancel'; jobId: string };
 
 /** Commands any process sends to the scheduler leader. */

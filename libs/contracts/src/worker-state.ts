@@ -1,3 +1,5 @@
+import type { PriorityClass } from './priority-class.js';
+
 /** The kind of compute a worker process owns. */
 export type DeviceKind = 'cpu' | 'cuda' | 'vulkan' | 'metal';
 
@@ -8,6 +10,14 @@ export interface WorkerDevice {
   gpuMemoryTotalBytes: number;
   ramTotalBytes: number;
   threads: number;
+}
+
+/** A model a worker can load, and the memory one copy needs there at the fleet's context size. */
+export interface ServableModel {
+  name: string;
+  layers: number;
+  fileBytes: number;
+  memoryBytes: number;
 }
 
 /** One model loaded on a worker. */
@@ -27,6 +37,7 @@ export interface LoadedModelState {
 export interface RunningJobState {
   jobId: string;
   model: string;
+  priority: PriorityClass;
   phase: string;
   completionTokens: number;
   tokensPerSecond: number;
@@ -47,8 +58,10 @@ export interface WorkerState {
   maxConcurrentJobs: number;
   loaded: LoadedModelState[];
   running: RunningJobState[];
-  /** Models this worker can load (its registry). */
-  models: string[];
+  /** Models this worker can load (its registry), with what a copy costs here. */
+  models: ServableModel[];
+  /** Stream id of the last command this worker applied ('0-0' before any). */
+  appliedCommandId: string;
   draining: boolean;
   startedAt: number;
   heartbeatAt: number;

@@ -31,6 +31,15 @@ export class MessageStream<T> {
     return id as string;
   }
 
+  /** Appends several messages in one round trip, in order. */
+  async sendMany(messages: T[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const message of messages) {
+      pipeline.xadd(this.key, 'MAXLEN', '~', this.maxLength, '*', 'm', JSON.stringify(message));
+    }
+    await pipeline.exec();
+  }
+
   /**
    * Reads messages after `afterId` ('$' = only new ones), waiting up to `blockMs`.
    * Needs a connection of its own while it blocks.

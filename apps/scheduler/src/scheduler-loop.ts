@@ -1,0 +1,266 @@
+import { Logger } from '@nestjs/common';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  CANCELLED_REASON,
+  JOBS_QUEUE,
+  RedisKeys,
+  type JobData,
+  type JobProgress,
+  type JobResult,
+  type SchedulerCommand,
+  type WorkerCommand,
+  type WorkerState,
+} from '#switchyard/contracts';
+import { JobStream, MessageStream, WorkerRegistry } from '#switchyard/fleet';
+import type { Action, FleetSnapshot, PolicyModel, SchedulingPolicy } from '#switchyard/policy';
+import { FleetView } from './fleet-view.js';
+import { JobWindow, type HeldJob } from './job-window.js';
+import type { SchedulerEnv } from './scheduler-env.js';
+
+/** Figures of the last decision, published for the api and dashboards. */
+export interface DecisionStats {
+  at: number;
+  decideMs: number;
+  windowSize: number;
+  actions: Action[];
+  waiting: { jobId: string; reason: string }[];
+}
+
+// BullMQ events that mean the backlog changed and a decision is due.
+const QUEUE_WAKE_EVENTS = new Set(['added', 'waiting', 'prioritized', 'stalled', 'removed']);
+
+/**
+ * What the leader does, round after round: take jobs into the window, read the fleet, ask the
+ * policy, apply its actions. Wakes on worker events, scheduler commands and new jobs.
+ */
+export class SchedulerLoop {
+  private readonly logger = new Logger('SchedulerLoop');
+  private readonly keys: RedisKeys;
+  private readonly registry: WorkerRegistry;
+  private readonly schedulerCommands: MessageStream<SchedulerCommand>;
+  private readonly fleet = new FleetView();
+  private readonly fetcher: Worker<JobData, JobResult>;
+  private readonly window: JobWindow;
+  private readonly cursors = new Map<string, string>();
+  private lastLockRenewal = 0;
+  private stopped = false;
+  lastDecision?: DecisionStats;
+
+  constructor(
+    private readonly env: SchedulerEnv,
+    private readonly redis: Redis,
+    private readonly blocking: Redis,
+    private readonly policy: SchedulingPolicy,
+  ) {
+    this.keys = new RedisKeys(env.SWITCHYARD_PREFIX);
+    this.registry = new WorkerRegistry(redis, this.keys);
+    this.schedulerCommands = new MessageStream(redis, this.keys.schedulerCommands());
+    this.fetcher = new Worker<JobData, JobResult>(JOBS_QUEUE, null, {
+      connection: redis,
+      prefix: env.SWITCHYARD_PREFIX,
+      autorun: false,
+      lockDuration: env.JOB_LOCK_MS,
+      stalledInterval: env.STALLED_INTERVAL_MS,
+      maxStalledCount: env.MAX_STALLED_COUNT,
+    });
+    this.fetcher.on('error', (error) => this.logger.warn(`queue: ${error.message}`));
+    this.window = new JobWindow(this.fetcher, env.JOB_LOCK_MS);
+  }
+
+  /** Runs rounds until stop() is called or `stillLeader` says the lock was lost. */
+  async run(stillLeader: () => boolean): Promise<void> {
+    await this.fetcher.startStalledCheckTimer();
+    const queueEvents = `${this.env.SWITCHYARD_PREFIX}:${JOBS_QUEUE}:events`;
+    for (const key of [this.keys.workerEvents(), this.keys.schedulerCommands(), queueEvents]) {
+      this.cursors.set(key, '$');
+    }
+    while (!this.stopped && stillLeader()) {
+      try {
+        await this.round();
+        await this.waitForWork(queueEvents);
+      } catch (error) {
+        if (this.stopped) break;
+        this.logger.error(`round failed: ${(error as Error).message}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    await this.window.releaseAll();
+    await this.fetcher.close();
+  }
+
+  /** Ends the loop after the current round; held jobs go back to the queue. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** One decision round. */
+  private async round(): Promise<void> {
+    if (Date.now() - this.lastLockRenewal > this.env.JOB_LOCK_MS / 3) {
+      const lost = await this.window.renewLocks();
+      if (lost.length > 0) this.logger.warn(`lost the lock of ${lost.length} held jobs`);
+      this.lastLockRenewal = Date.now();
+    }
+    for (const held of await this.window.fill(this.env.SCHEDULER_WINDOW)) {
+      if (await this.redis.exists(this.keys.cancelRequest(held.job.id!))) {
+        await this.cancelHeld(held);
+      }
+    }
+    const heartbeats = await this.registry.list();
+    const snapshot = this.snapshot(heartbeats);
+    const started = performance.now();
+    const decision = this.policy.decide(snapshot);
+    const decideMs = performance.now() - started;
+    for (const action of decision.actions) await this.apply(action);
+    await this.explainWaiting(decision.waiting);
+    this.lastDecision = {
+      at: snapshot.now,
+      decideMs,
+      windowSize: this.window.size,
+      actions: decision.actions,
+      waiting: decision.waiting.slice(0, 50),
+    };
+  }
+
+  private snapshot(heartbeats: WorkerState[]): FleetSnapshot {
+    const models: Record<string, PolicyModel> = {};
+    for (const hb of heartbeats) {
+      for (const m of hb.models) {
+        // Workers may differ in slots; the largest copy is the safe estimate.
+        const known = models[m.name];
+        if (!known || known.memoryBytes < m.memoryBytes) {
+          models[m.name] = { name: m.name, layers: m.layers, fileBytes: m.fileBytes, memoryBytes: m.memoryBytes };
+        }
+      }
+    }
+    return {
+      now: Date.now(),
+      workers: this.fleet.build(heartbeats),
+      backlog: this.window.jobs().map(({ job }) => ({
+        id: job.id!,
+        model: job.data.model,
+        priority: job.data.priority,
+        submittedAt: job.data.submittedAt,
+        maxTokens: job.data.maxTokens,
+      })),
+      models,
+      contextSize: this.env.CONTEXT_SIZE,
+    };
+  }
+
+  private async apply(action: Action): Promise<void> {
+    this.logger.debug(`${action.type} ${action.type === 'dispatch' ? action.jobId : action.model} → ${action.workerId}: ${action.reason}`);
+    switch (action.type) {
+      case 'load':
+        return this.send(action.workerId, {
+          type: 'load',
+          model: action.model,
+          gpuLayers: action.gpuLayers,
+          contextSize: action.contextSize,
+          slots: action.slots,
+        });
+      case 'unload':
+        return this.send(action.workerId, { type: 'unload', model: action.model });
+      case 'dispatch': {
+        const held = this.window.take(action.jobId);
+        if (!held) return;
+        const progress: JobProgress = {
+          phase: 'scheduled',
+          workerId: action.workerId,
+          reason: action.reason,
+          updatedAt: Date.now(),
+        };
+        await held.job.updateProgress(progress as unknown as object);
+        return this.send(action.workerId, {
+          type: 'run',
+          jobId: action.jobId,
+          lockToken: held.token,
+          model: action.model,
+          priority: held.job.data.priority,
+          dispatchedAt: Date.now(),
+        });
+      }
+    }
+  }
+
+  private async send(workerId: string, command: WorkerCommand): Promise<void> {
+    const stream = new MessageStream<WorkerCommand>(this.redis, this.keys.workerCommands(workerId));
+    const id = await stream.send(command);
+    this.fleet.recordSent(workerId, id, command);
+  }
+
+  /** Writes each waiting job's reason into its progress when it changed. */
+  private async explainWaiting(waiting: { jobId: string; reason: string }[]): Promise<void> {
+    await Promise.all(
+      waiting.map(async ({ jobId, reason }) => {
+        const held = this.window.get(jobId);
+        if (!held || held.shownReason === reason) return;
+        held.shownReason = reason;
+        const progress: JobProgress = { phase: 'queued', reason, updatedAt: Date.now() };
+        await held.job.updateProgress(progress as unknown as object).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** Blocks until something may change the decision, or a tick passes. */
+  private async waitForWork(queueEvents: string): Promise<void> {
+    const deadline = Date.now() + this.env.SCHEDULER_TICK_MS;
+    while (!this.stopped) {
+      const blockMs = deadline - Date.now();
+      if (blockMs <= 0) return;
+      const keys = [...this.cursors.keys()];
+      const reply = (await this.blocking.xread(
+        'COUNT',
+        500,
+        'BLOCK',
+        blockMs,
+        'STREAMS',
+        ...keys,
+        ...keys.map((k) => this.cursors.get(k)!),
+      )) as [string, [string, string[]][]][] | null;
+      if (!reply) return;
+      let relevant = false;
+      for (const [key, entries] of reply) {
+        this.cursors.set(key, entries[entries.length - 1][0]);
+        for (const [, fields] of entries) {
+          if (key === queueEvents) {
+            relevant ||= QUEUE_WAKE_EVENTS.has(fields[1]);
+          } else if (key === this.keys.schedulerCommands()) {
+            await this.handleCommand(JSON.parse(fields[1]) as SchedulerCommand);
+            relevant = true;
+          } else {
+            relevant = true;
+          }
+        }
+      }
+      if (relevant) return;
+    }
+  }
+
+  private async handleCommand(command: SchedulerCommand): Promise<void> {
+    if (command.type !== 'cancel') return;
+    const held = this.window.take(command.jobId);
+    if (held) return this.cancelHeld(held);
+    const workerId = this.fleet.workerOf(command.jobId);
+    if (workerId) {
+      await this.send(workerId, { type: 'cancel', jobId: command.jobId });
+    } else {
+      // Not ours yet (still in the queue) or on a worker we have not seen: tell every worker;
+      // the cancel marker stops it when it is fetched.
+      for (const w of await this.registry.list()) {
+        await this.send(w.id, { type: 'cancel', jobId: command.jobId });
+      }
+    }
+  }
+
+  /** Fails a held job as cancelled, before any worker touched it. */
+  private async cancelHeld(held: HeldJob): Promise<void> {
+    this.window.take(held.job.id!);
+    const progress: JobProgress = { phase: 'cancelled', updatedAt: Date.now() };
+    await held.job.updateProgress(progress as unknown as object);
+    await held.job.moveToFailed(new Error(CANCELLED_REASON), held.token, false);
+    await new JobStream(this.redis, this.keys, held.job.id!).end('cancelled');
+    await this.redis.del(this.keys.cancelRequest(held.job.id!));
+    this.logger.log(`cancelled queued job ${held.job.id}`);
+  }
+}

@@ -1,0 +1,67 @@
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { CommonEnv } from '#switchyard/contracts';
+
+/** A worker's settings, validated at start-up. */
+export class WorkerEnv extends CommonEnv {
+  /** This worker's id (default: host-pid-random; a restarted worker is a new worker). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'WORKER_ID may only hold letters, digits, _ . : -' })
+  WORKER_ID?: string;
+
+  /** CPU threads for inference; 0 = the number of physical cores. */
+  @IsInt()
+  @Min(0)
+  @Max(1024)
+  WORKER_THREADS = 0;
+
+  /** GPU backend: auto, cuda, vulkan, metal, or false for CPU only. */
+  @IsIn(['auto', 'cuda', 'vulkan', 'metal', 'false'], {
+    message: 'WORKER_GPU must be one of auto, cuda, vulkan, metal, false',
+  })
+  WORKER_GPU = 'auto';
+
+  /** Memory the worker may fill with models: 'auto' (free device memory minus a margin) or a size like 8GiB, 512MiB, 1000000. */
+  @IsString()
+  @Matches(/^(auto|\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?)$/i, {
+    message: 'WORKER_MEMORY_BUDGET must be auto or a size such as 8GiB, 512MiB or a number of bytes',
+  })
+  WORKER_MEMORY_BUDGET = 'auto';
+
+  /** Parallel sequences per loaded model. */
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  WORKER_SLOTS = 2;
+
+  /** Jobs running at once on this worker, all models together; 0 = WORKER_SLOTS. */
+  @IsInt()
+  @Min(0)
+  @Max(256)
+  WORKER_MAX_JOBS = 0;
+
+  /** Heartbeat period (ms). */
+  @IsInt()
+  @Min(100)
+  HEARTBEAT_MS = 1000;
+
+  /** The worker counts as gone this long after its last heartbeat (ms). */
+  @IsInt()
+  @Min(500)
+  WORKER_TTL_MS = 5000;
+
+  /** BullMQ lock of a running job, renewed every third of it (ms); must match the scheduler's. */
+  @IsInt()
+  @Min(1000)
+  JOB_LOCK_MS = 30_000;
+
+  /** Prompt tokens evaluated per chunk: a cancel is honoured within one chunk. */
+  @IsInt()
+  @Min(1)
+  PROMPT_CHUNK_TOKENS = 64;
+
+  /** A checkpoint (tokens so far) is saved into the job every this many tokens. */
+  @IsInt()
+  @Min(1)
+  CHECKPOINT_EVERY_TOKENS = 16;
+}

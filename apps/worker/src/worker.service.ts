@@ -1,0 +1,295 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import {
+  RedisKeys,
+  type ServableModel,
+  type WorkerCommand,
+  type WorkerEvent,
+  type WorkerState,
+} from '#switchyard/contracts';
+import { LlamaEngine } from '#switchyard/engine';
+import {
+  createRedisConnection,
+  MessageStream,
+  openJobsQueue,
+  WorkerRegistry,
+  type JobsQueue,
+} from '#switchyard/fleet';
+import { ModelRegistry } from '#switchyard/gguf';
+import { JobRunner } from './job-runner.js';
+import { resolveMemoryBudget } from './memory-budget.js';
+import { WorkerEnv } from './worker-env.js';
+
+/**
+ * One worker process: owns one node-llama-cpp instance on one device, applies the scheduler's
+ * commands in order (load, unload, run, cancel), and reports itself by heartbeats.
+ */
+@Injectable()
+export class WorkerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Worker');
+  readonly id: string;
+  private readonly keys: RedisKeys;
+  private readonly redis: Redis;
+  private readonly blocking: Redis;
+  private readonly queue: JobsQueue;
+  private readonly registry: WorkerRegistry;
+  private readonly commands: MessageStream<WorkerCommand>;
+  private readonly events: MessageStream<WorkerEvent>;
+  private readonly runners = new Map<string, JobRunner>();
+  private engine!: LlamaEngine;
+  private models!: ModelRegistry;
+  private servable: ServableModel[] = [];
+  private memoryBudgetBytes = 0;
+  private appliedCommandId = '0-0';
+  private readonly startedAt = Date.now();
+  private stopping = false;
+  private loop?: Promise<void>;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private heartbeatSoon?: NodeJS.Timeout;
+
+  constructor(@Inject(WorkerEnv) private readonly env: WorkerEnv) {
+    this.id = env.WORKER_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
+    this.keys = new RedisKeys(env.SWITCHYARD_PREFIX);
+    this.redis = createRedisConnection(env.REDIS_URL, `worker:${this.id}`);
+    this.blocking = createRedisConnection(env.REDIS_URL, `worker:${this.id}:commands`);
+    for (const r of [this.redis, this.blocking]) {
+      r.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
+    }
+    this.queue = openJobsQueue(this.redis, env.SWITCHYARD_PREFIX);
+    this.registry = new WorkerRegistry(this.redis, this.keys);
+    this.commands = new MessageStream(this.redis, this.keys.workerCommands(this.id));
+    this.events = new MessageStream(this.redis, this.keys.workerEvents());
+  }
+
+  /** Detects the device, reads the model registry, registers and starts taking commands. */
+  async onApplicationBootstrap(): Promise<void> {
+    const env = this.env;
+    this.engine = await LlamaEngine.create({
+      threads: env.WORKER_THREADS > 0 ? env.WORKER_THREADS : undefined,
+      gpu: env.WORKER_GPU === 'false' ? false : (env.WORKER_GPU as 'auto' | 'cuda' | 'vulkan' | 'metal'),
+    });
+    const device = this.engine.device;
+    this.memoryBudgetBytes = resolveMemoryBudget(env.WORKER_MEMORY_BUDGET, device);
+    this.models = await ModelRegistry.scan(env.MODELS_DIR, { manifestPath: env.MODELS_MANIFEST });
+    for (const problem of this.models.problems) this.logger.warn(problem);
+    this.servable = await Promise.all(
+      this.models.list().map(async (m) => {
+        const gpuLayers = device.kind === 'cpu' ? 0 : m.layers;
+        const estimate = await this.engine.estimateMemory(m.path, gpuLayers, env.CONTEXT_SIZE, env.WORKER_SLOTS);
+        const memoryBytes = device.kind === 'cpu' ? estimate.cpuBytes + estimate.gpuBytes : estimate.gpuBytes;
+        return { name: m.name, layers: m.layers, fileBytes: m.bytes, memoryBytes };
+      }),
+    );
+    this.logger.log(
+      `worker ${this.id}: ${device.kind} ${device.name}, ${this.engine.threads} threads, ` +
+        `budget ${mib(this.memoryBudgetBytes)} MiB, models: ${this.models.names().join(', ') || 'none'}`,
+    );
+    if (this.servable.length === 0) this.logger.warn(`no model found in ${env.MODELS_DIR}`);
+    await this.heartbeat();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), env.HEARTBEAT_MS);
+    this.loop = this.readCommands();
+  }
+
+  /** Stops taking commands, hands running jobs back to the queue with a checkpoint, deregisters. */
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.blocking.disconnect();
+    await this.loop?.catch(() => undefined);
+    clearInterval(this.heartbeatTimer);
+    clearTimeout(this.heartbeatSoon);
+    const running = [...this.runners.values()];
+    if (running.length > 0) this.logger.log(`releasing ${running.length} running job(s) back to the queue`);
+    for (const runner of running) runner.stop('shutdown');
+    await Promise.all(running.map((r) => r.done));
+    await this.events.send({ type: 'worker-stopping', workerId: this.id, at: Date.now() }).catch(() => undefined);
+    await this.registry.remove(this.id).catch(() => undefined);
+    await this.engine?.dispose();
+    await this.queue.close().catch(() => undefined);
+    await this.redis.quit().catch(() => undefined);
+  }
+
+  /** The state this worker reports in its heartbeats. */
+  state(): WorkerState {
+    const device = this.engine.device;
+    const loaded = this.engine.loadedModels();
+    return {
+      id: this.id,
+      host: hostname(),
+      pid: process.pid,
+      device: {
+        kind: device.kind,
+        name: device.name,
+        gpuMemoryTotalBytes: device.gpuMemoryTotalBytes,
+        ramTotalBytes: device.ramTotalBytes,
+        threads: this.engine.threads,
+      },
+      memoryBudgetBytes: this.memoryBudgetBytes,
+      memoryUsedBytes: loaded.reduce((sum, m) => sum + this.modelBytes(m), 0),
+      slotsPerModel: this.env.WORKER_SLOTS,
+      maxConcurrentJobs: this.env.WORKER_MAX_JOBS > 0 ? this.env.WORKER_MAX_JOBS : this.env.WORKER_SLOTS,
+      loaded: loaded.map((m) => ({
+        model: m.name,
+        gpuLayers: m.gpuLayers,
+        totalLayers: m.totalLayers,
+        contextSize: m.contextSize,
+        slots: m.slots,
+        busySlots: [...this.runners.values()].filter((r) => r.command.model === m.name).length,
+        memoryBytes: this.modelBytes(m),
+        loadedAt: m.loadedAt,
+        lastUsedAt: m.lastUsedAt,
+      })),
+      running: [...this.runners.values()].map((r) => ({
+        jobId: r.command.jobId,
+        model: r.command.model,
+        priority: r.command.priority,
+        phase: r.phase,
+        completionTokens: r.completionTokens,
+        tokensPerSecond: Math.round(r.tokensPerSecond * 10) / 10,
+        startedAt: r.startedAt,
+      })),
+      models: this.servable,
+      appliedCommandId: this.appliedCommandId,
+      draining: this.stopping,
+      startedAt: this.startedAt,
+      heartbeatAt: Date.now(),
+    };
+  }
+
+  private modelBytes(m: { gpuBytes: number; cpuBytes: number }): number {
+    return this.engine.device.kind === 'cpu' ? m.gpuBytes + m.cpuBytes : m.gpuBytes;
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (!this.engine) return;
+    await this.registry.heartbeat(this.state(), this.env.WORKER_TTL_MS).catch((error: Error) => {
+      this.logger.warn(`heartbeat failed: ${error.message}`);
+    });
+  }
+
+  /** A heartbeat right after a change, so the scheduler sees freed slots at once. */
+  private heartbeatNow(): void {
+    clearTimeout(this.heartbeatSoon);
+    this.heartbeatSoon = setTimeout(() => void this.heartbeat(), 5);
+  }
+
+  private async readCommands(): Promise<void> {
+    while (!this.stopping) {
+      let messages;
+      try {
+        messages = await this.commands.read(this.blocking, this.appliedCommandId, 1000);
+      } catch (error) {
+        if (this.stopping) return;
+        this.logger.warn(`reading commands failed: ${(error as Error).message}`);
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      for (const { id, message } of messages) {
+        if (this.stopping) return;
+        await this.apply(message).catch((error: Error) =>
+          this.logger.error(`command ${message.type} failed: ${error.message}`),
+        );
+        this.appliedCommandId = id;
+        this.heartbeatNow();
+      }
+    }
+  }
+
+  private async apply(command: WorkerCommand): Promise<void> {
+    switch (command.type) {
+      case 'load':
+        return this.load(command);
+      case 'unload':
+        return this.unload(command.model);
+      case 'run':
+        return this.startJob(command);
+      case 'cancel':
+        this.runners.get(command.jobId)?.stop('cancel');
+        return;
+    }
+  }
+
+  private async load(command: Extract<WorkerCommand, { type: 'load' }>): Promise<void> {
+    const info = this.models.get(command.model);
+    const fail = (error: string) => {
+      this.logger.error(`cannot load ${command.model}: ${error}`);
+      return this.emit({ type: 'model-load-failed', workerId: this.id, model: command.model, error, at: Date.now() });
+    };
+    if (!info) return fail(`not in this worker's registry (${this.env.MODELS_DIR})`);
+    try {
+      const loaded = await this.engine.loadModel({
+        name: command.model,
+        path: info.path,
+        gpuLayers: command.gpuLayers,
+        contextSize: command.contextSize,
+        slots: command.slots,
+      });
+      this.logger.log(`loaded ${command.model} (${loaded.gpuLayers}/${loaded.totalLayers} layers on GPU) in ${loaded.loadMs} ms`);
+      await this.emit({
+        type: 'model-loaded',
+        workerId: this.id,
+        model: command.model,
+        gpuLayers: loaded.gpuLayers,
+        memoryBytes: this.modelBytes(loaded),
+        loadMs: loaded.loadMs,
+        at: Date.now(),
+      });
+    } catch (error) {
+      await fail((error as Error).message);
+    }
+  }
+
+  private async unload(model: string): Promise<void> {
+    if ([...this.runners.values()].some((r) => r.command.model === model)) {
+      this.logger.warn(`not unloading ${model}: jobs still run on it`);
+      return;
+    }
+    await this.engine.unloadModel(model);
+    this.logger.log(`unloaded ${model}`);
+    await this.emit({ type: 'model-unloaded', workerId: this.id, model, at: Date.now() });
+  }
+
+  private startJob(command: Extract<WorkerCommand, { type: 'run' }>): void {
+    const runner = new JobRunner(
+      {
+        workerId: this.id,
+        redis: this.redis,
+        keys: this.keys,
+        queue: this.queue,
+        engine: this.engine,
+        lockMs: this.env.JOB_LOCK_MS,
+        promptChunkTokens: this.env.PROMPT_CHUNK_TOKENS,
+        checkpointEveryTokens: this.env.CHECKPOINT_EVERY_TOKENS,
+      },
+      command,
+    );
+    this.runners.set(command.jobId, runner);
+    runner.done = runner
+      .run()
+      .catch((error: Error) => {
+        this.logger.error(`job ${command.jobId}: ${error.message}`);
+        return 'lost' as const;
+      })
+      .then(async (outcome) => {
+        this.runners.delete(command.jobId);
+        this.heartbeatNow();
+        this.logger.log(`job ${command.jobId} ${outcome}`);
+        await this.emit({ type: 'job-finished', workerId: this.id, jobId: command.jobId, outcome, at: Date.now() });
+      });
+  }
+
+  private async emit(event: WorkerEvent): Promise<void> {
+    await this.events.send(event).catch(() => undefined);
+  }
+}
+
+function mib(bytes: number): number {
+  return Math.round(bytes / 1024 ** 2);
+}
