@@ -175,7 +175,8 @@ export class JobRunner {
       },
       workerId,
       gpuLayers: loaded.gpuLayers,
-      resumes: (job.attemptsStarted ?? 1) - 1,
+      resumes: Math.max(0, (job.attemptsStarted ?? 1) - 1),
+      resumedFromToken: resumed.length,
     };
     return this.finish(job, jobResult, result, stream);
   }
