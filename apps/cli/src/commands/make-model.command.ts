@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +30,7 @@ options:
   --name NAME     model and file name (default: the preset, with -f16/-f32 for other types)
   --dim N --layers N --heads N --kv-heads N --ff N --vocab N --context N
                   shape; on a preset they override its values
+  --if-missing    do nothing when the file already exists
   --list          print the presets with their parameter counts and sizes`;
 
 const OPTIONS = {
@@ -44,6 +46,7 @@ const OPTIONS = {
   vocab: { type: 'string' },
   context: { type: 'string' },
   list: { type: 'boolean', default: false },
+  'if-missing': { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -228,6 +231,10 @@ export async function makeModelCommand(argv: string[]): Promise<void> {
   }
   const shape = shapeFromArgs(positionals[0], flags);
   const path = join(flags.out, `${shape.name}.gguf`);
+  if (flags['if-missing'] && existsSync(path)) {
+    console.log(`${path} exists; nothing to do (--if-missing)`);
+    return;
+  }
   const started = performance.now();
   const written = await writeSyntheticModel(path, shape, { onProgress: progressBar(shape.name) });
   const seconds = (performance.now() - started) / 1000;
