@@ -21,9 +21,12 @@ export function loadEnv<T extends object>(
   const raw: Record<string, unknown> = { ...defaults };
   for (const key of Object.keys(source)) {
     const value = source[key];
-    if (value !== undefined && value !== '') raw[key] = value;
+    if (value === undefined || value === '') continue;
+    // The default's type says how to read the text; a non-number stays text so the validator names it.
+    const numeric = typeof defaults[key] === 'number' && /^-?\d+(\.\d+)?$/.test(value.trim());
+    raw[key] = numeric ? Number(value) : value;
   }
-  const env = plainToInstance(envClass, raw, { enableImplicitConversion: true });
+  const env = plainToInstance(envClass, raw);
   const errors = validateSync(env, { whitelist: false });
   if (errors.length > 0) {
     throw new InvalidEnvironmentError(
