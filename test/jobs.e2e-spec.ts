@@ -88,7 +88,7 @@ describe('jobs end to end', () => {
   });
 
   test('cancel while running: it stops within a second and keeps its partial output', async () => {
-    const id = await fleet.submit({ model: 'synth-5m', prompt: 'run then stop', max_tokens: 4000 });
+    const id = await fleet.submit({ model: 'synth-5m', prompt: 'run then stop', max_tokens: 2000 });
     await fleet.waitForJob(id, (j) => j.state === 'running' && (j.output?.length ?? 0) > 0, 'to produce output');
     const asked = Date.now();
     const cancel = await fleet.request('DELETE', `/v1/jobs/${id}`);
@@ -96,7 +96,7 @@ describe('jobs end to end', () => {
     const job = await fleet.waitForJob(id, (j) => j.state === 'cancelled', 'to be cancelled', 10_000);
     assert.ok(Date.now() - asked < 1500, `stopped after ${Date.now() - asked} ms`);
     assert.ok(job.output.length > 0, 'partial output kept');
-    assert.ok(job.usage.completion_tokens > 0 && job.usage.completion_tokens < 4000);
+    assert.ok(job.usage.completion_tokens > 0 && job.usage.completion_tokens < 2000);
     const again = await fleet.request('DELETE', `/v1/jobs/${id}`);
     assert.equal(again.status, 409);
   });
@@ -130,7 +130,7 @@ describe('a fleet of two workers', () => {
     const views = await Promise.all(ids.map((id) => fleet.waitForFinished(id, 120_000)));
     views.forEach((job, i) => {
       assert.equal(job.state, 'completed', JSON.stringify(job));
-      assert.equal(job.usage.completion_tokens, 16 + i);
+      assert.equal(job.usage?.completion_tokens, 16 + i, JSON.stringify(job));
       assert.equal(job.model, i % 2 === 0 ? 'synth-5m' : 'synth-tiny');
     });
     const workers = new Set(views.map((j) => j.worker));
@@ -153,14 +153,14 @@ describe('a worker killed in the middle of a job', () => {
   });
 
   test('the job completes later on a restarted worker, from its checkpoint, nothing lost', async () => {
-    const id = await fleet.submit({ model: 'synth-5m', prompt: 'survive a crash', max_tokens: 3000 });
+    const id = await fleet.submit({ model: 'synth-5m', prompt: 'survive a crash', max_tokens: 2000 });
     const running = await fleet.waitForJob(id, (j) => j.state === 'running' && j.usage?.completion_tokens > 50, 'to decode');
     const [worker] = fleet.live('worker');
     worker.kill('SIGKILL');
     fleet.spawn('worker');
     const job = await fleet.waitForFinished(id, 90_000);
     assert.equal(job.state, 'completed', JSON.stringify(job));
-    assert.equal(job.usage.completion_tokens, 3000);
+    assert.equal(job.usage.completion_tokens, 2000);
     assert.notEqual(job.worker, running.worker, 'finished by the new worker');
     assert.ok(job.resumes >= 1, 'resumed from a checkpoint');
   });

@@ -17,6 +17,11 @@ export interface FleetOptions {
   workers?: number;
 }
 
+const FINISHED = ['completed', 'failed', 'cancelled'];
+
+/** A polled thing reached a final state other than the one waited for. */
+class UnexpectedStateError extends Error {}
+
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 /**
@@ -116,20 +121,35 @@ export class FleetHarness {
   /** Polls a job until `predicate` holds and returns its view. */
   async waitForJob(id: string, predicate: (job: any) => boolean, what: string, timeoutMs = 60_000): Promise<any> {
     let last: any;
-    await this.waitFor(`job ${id} ${what}`, async () => predicate((last = await this.job(id))), timeoutMs, () => JSON.stringify(last));
+    await this.waitFor(
+      `job ${id} ${what}`,
+      async () => {
+        last = await this.job(id);
+        if (predicate(last)) return true;
+        // A finished job will not change any more: fail now instead of at the time-out.
+        if (FINISHED.includes(last?.state)) throw new UnexpectedStateError(`job ${id} is ${last.state} before ${what}: ${JSON.stringify(last)}`);
+        return false;
+      },
+      timeoutMs,
+      () => JSON.stringify(last),
+    );
     return last;
   }
 
   /** Waits until every job is finished (completed, failed or cancelled). */
   async waitForFinished(id: string, timeoutMs = 60_000): Promise<any> {
-    return this.waitForJob(id, (j) => ['completed', 'failed', 'cancelled'].includes(j.state), 'to finish', timeoutMs);
+    return this.waitForJob(id, (j) => FINISHED.includes(j.state), 'to finish', timeoutMs);
   }
 
   /** Polls until `check` is true; on time-out throws with the tail of every process log. */
   async waitFor(what: string, check: () => Promise<unknown>, timeoutMs: number, detail?: () => string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (await check().catch(() => false)) return;
+      const done = await check().catch((error: unknown) => {
+        if (error instanceof UnexpectedStateError) throw error;
+        return false;
+      });
+      if (done) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\nlast: ${detail()}` : ''}\n${this.logTails()}`);
