@@ -1,0 +1,19 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ApiEnv } from './config/api-env.js';
+import { CoreModule } from './core/core.module.js';
+import { HealthModule } from './health/health.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { ModelsModule } from './models/models.module.js';
+import { WorkersModule } from './workers/workers.module.js';
+
+/** The api: jobs, models, workers and health over the shared Redis core. */
+@Module({})
+export class AppModule {
+  /** The module for one validated environment. */
+  static forRoot(env: ApiEnv): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CoreModule.forRoot(env), JobsModule, ModelsModule, WorkersModule, HealthModule],
+    };
+  }
+}

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { logLevelsFrom } from '#switchyard/contracts';
+import type { JobsQueue } from '#switchyard/fleet';
+import { mountBullBoard } from './admin/bull-board.js';
+import { AppModule } from './app.module.js';
+import { ApiExceptionFilter } from './common/api-exception.filter.js';
+import { ApiValidationPipe } from './common/api-validation.pipe.js';
+import { ApiEnv } from './config/api-env.js';
+import { JOBS_QUEUE_TOKEN } from './core/tokens.js';
+
+/** Largest JSON body accepted: long prompts and chats exceed Express's 100 kB default. */
+const JSON_BODY_LIMIT = '8mb';
+
+/**
+ * Builds and initialises the api for `env` (routes, validation, error mapping, Bull Board),
+ * without listening: main listens, tests hand `app.getHttpServer()` to supertest.
+ */
+export async function createApiApp(env: ApiEnv): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env), {
+    logger: logLevelsFrom(env.LOG_LEVEL),
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
+  app.useGlobalPipes(new ApiValidationPipe(env));
+  app.useGlobalFilters(new ApiExceptionFilter());
+  mountBullBoard(app, app.get<JobsQueue>(JOBS_QUEUE_TOKEN));
+  await app.init();
+  return app;
+}

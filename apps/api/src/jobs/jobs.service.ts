@@ -1,0 +1,168 @@
+import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import {
+  BULL_PRIORITY,
+  RedisKeys,
+  type JobData,
+  type JobResult,
+  type SchedulerCommand,
+} from '#switchyard/contracts';
+import { JobStream, MessageStream, type JobsQueue } from '#switchyard/fleet';
+import { ApiEnv } from '../config/api-env.js';
+import { JOBS_QUEUE_TOKEN } from '../core/tokens.js';
+import { ModelsService } from '../models/models.service.js';
+import type { CreateJobDto } from './dto/create-job.dto.js';
+import type { JobAcceptedDto } from './dto/job-accepted.dto.js';
+import type { JobCancellingDto } from './dto/job-cancelling.dto.js';
+import type { JobViewDto } from './dto/job-view.dto.js';
+import {
+  cancelledQueuedView,
+  isFinished,
+  REMOVABLE_BULL_STATES,
+  toJobView,
+} from './job-view.mapper.js';
+
+/** The BullMQ job name of an inference request. */
+export const INFER_JOB_NAME = 'infer';
+
+/** How long a cancel request waits for the scheduler to pick it up, in seconds. */
+const CANCEL_REQUEST_TTL_SECONDS = 3600;
+
+/** How a cancel ended: removed from the queue at once (200), or asked of the scheduler (202). */
+export type CancelOutcome =
+  { status: 200; body: JobViewDto } | { status: 202; body: JobCancellingDto };
+
+/** Submits, reads and cancels inference jobs: one BullMQ job each, in the `jobs` queue. */
+@Injectable()
+export class JobsService {
+  constructor(
+    @Inject(JOBS_QUEUE_TOKEN) private readonly queue: JobsQueue,
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly env: ApiEnv,
+    private readonly models: ModelsService,
+  ) {}
+
+  /**
+   * Enqueues a validated request at its class's priority. Throws NotFoundException (and
+   * enqueues nothing) when the model is unknown.
+   */
+  async submit(request: CreateJobDto, requestId: string): Promise<JobAcceptedDto> {
+    await this.models.require(request.model);
+    const id = randomUUID();
+    const data: JobData = {
+      model: request.model,
+      prompt: request.prompt,
+      messages: request.messages?.map(({ role, content }) => ({ role, content })),
+      maxTokens: request.max_tokens,
+      temperature: request.temperature,
+      topP: request.top_p,
+      seed: request.seed,
+      stop: typeof request.stop === 'string' ? [request.stop] : request.stop,
+      priority: request.priority,
+      submittedAt: Date.now(),
+      requestId,
+    };
+    const retention = { age: this.env.JOB_RETENTION_SECONDS };
+    await this.queue.add(INFER_JOB_NAME, data, {
+      jobId: id,
+      // BullMQ serves jobs without a priority before every prioritized one: never leave it out.
+      priority: BULL_PRIORITY[request.priority],
+      attempts: 1,
+      removeOnComplete: retention,
+      removeOnFail: retention,
+    });
+    return {
+      id,
+      state: 'queued',
+      model: request.model,
+      priority: request.priority,
+      links: { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` },
+    };
+  }
+
+  /** The job's view, or undefined when neither BullMQ nor the cancelled records know it. */
+  async find(id: string): Promise<JobViewDto | undefined> {
+    // State first: a job read before it finished but seen as finished would lack its result.
+    const state = await this.queue.getJobState(id);
+    const job = state === 'unknown' ? undefined : await this.queue.getJob(id);
+    if (job) return toJobView(job, state as Exclude<typeof state, 'unknown'>);
+    const record = await this.redis.get(this.keys.cancelledJob(id));
+    return record === null ? undefined : (JSON.parse(record) as JobViewDto);
+  }
+
+  /** The job's view; throws NotFoundException. */
+  async get(id: string): Promise<JobViewDto> {
+    const view = await this.find(id);
+    if (!view) throw notFound(id);
+    return view;
+  }
+
+  /**
+   * Cancels a job from any replica. A queued job is removed at once; a job the scheduler or a
+   * worker holds gets a cancel request through the scheduler. Throws NotFoundException, or
+   * ConflictException when the job has already finished.
+   */
+  async cancel(id: string): Promise<CancelOutcome> {
+    const job = await this.queue.getJob(id);
+    const bullState = job ? await job.getState() : 'unknown';
+    if (!job || bullState === 'unknown') {
+      if (await this.redis.exists(this.keys.cancelledJob(id)))
+        throw alreadyFinished(id, 'cancelled');
+      throw notFound(id);
+    }
+    const view = toJobView(job, bullState);
+    if (isFinished(view.state)) throw alreadyFinished(id, view.state);
+    if (REMOVABLE_BULL_STATES.includes(bullState)) {
+      const cancelled = await this.removeQueued(job, view);
+      if (cancelled) return { status: 200, body: cancelled };
+    }
+    await this.redis.set(this.keys.cancelRequest(id), '1', 'EX', CANCEL_REQUEST_TTL_SECONDS);
+    await new MessageStream<SchedulerCommand>(this.redis, this.keys.schedulerCommands()).send({
+      type: 'cancel',
+      jobId: id,
+      requestedAt: Date.now(),
+    });
+    return { status: 202, body: { id, state: 'cancelling' } };
+  }
+
+  /**
+   * Removes a queued job, leaving a cancelled record for GET. Returns undefined when the job
+   * became active meanwhile (the caller then asks the scheduler).
+   */
+  private async removeQueued(
+    job: Job<JobData, JobResult>,
+    view: JobViewDto,
+  ): Promise<JobViewDto | undefined> {
+    const id = view.id;
+    const recordKey = this.keys.cancelledJob(id);
+    const record = cancelledQueuedView(view, Date.now());
+    // The record goes first, so there is no moment in which the job is known nowhere.
+    await this.redis.set(recordKey, JSON.stringify(record), 'EX', this.env.JOB_RETENTION_SECONDS);
+    try {
+      await job.remove();
+    } catch (error) {
+      const now = await job.getState();
+      // Another replica removed it first; its record (the same as ours) stands.
+      if (now === 'unknown') throw alreadyFinished(id, 'cancelled');
+      await this.redis.del(recordKey);
+      if (now === 'active') return undefined;
+      if (now === 'completed' || now === 'failed') {
+        throw alreadyFinished(id, (await this.find(id))?.state ?? now);
+      }
+      throw error;
+    }
+    await new JobStream(this.redis, this.keys, id).end('cancelled');
+    return record;
+  }
+}
+
+function notFound(id: string): NotFoundException {
+  return new NotFoundException(`job "${id}" not found`);
+}
+
+function alreadyFinished(id: string, state: string): ConflictException {
+  return new ConflictException(`job "${id}" already finished (${state})`);
+}
