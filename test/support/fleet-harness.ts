@@ -22,6 +22,27 @@ const FINISHED = ['completed', 'failed', 'cancelled'];
 /** A polled thing reached a final state other than the one waited for. */
 class UnexpectedStateError extends Error {}
 
+/** The api's job view, as the tests read it. */
+export interface JobView {
+  id: string;
+  state: string;
+  phase: string;
+  model: string;
+  worker: string | null;
+  output: string | null;
+  finish_reason: string | null;
+  usage: {
+    prompt_tokens: number | null;
+    completion_tokens: number | null;
+    total_tokens: number | null;
+  } | null;
+  timings: Record<string, number> | null;
+  submittedAt: number;
+  resumes?: number | null;
+  resumedFromToken?: number | null;
+  error: string | null;
+}
+
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
 /**
@@ -46,7 +67,11 @@ export class FleetHarness {
     this.spawn('api');
     this.spawn('scheduler');
     for (let i = 0; i < (this.options.workers ?? 1); i++) this.spawn('worker');
-    await this.waitFor('the api to answer', async () => (await fetch(`${this.baseUrl}/health`).catch(() => null))?.ok, 30_000);
+    await this.waitFor(
+      'the api to answer',
+      async () => (await fetch(`${this.baseUrl}/health`).catch(() => null))?.ok,
+      30_000,
+    );
     await this.waitForWorkers(this.options.workers ?? 1);
     return this;
   }
@@ -83,20 +108,32 @@ export class FleetHarness {
 
   /** Live processes of a role. */
   live(role: Role): ChildProcess[] {
-    return this.processes.filter((p) => p.role === role && p.child.exitCode === null && p.child.signalCode === null).map((p) => p.child);
+    return this.processes
+      .filter((p) => p.role === role && p.child.exitCode === null && p.child.signalCode === null)
+      .map((p) => p.child);
   }
 
   /** Waits until `count` workers have a heartbeat in Redis. */
   async waitForWorkers(count: number): Promise<void> {
-    await this.waitFor(`${count} worker(s) to register`, async () => {
-      const ids = await this.redis.smembers(`${this.prefix}:workers`);
-      const alive = await Promise.all(ids.map((id) => this.redis.exists(`${this.prefix}:worker:${id}`)));
-      return alive.filter(Boolean).length >= count;
-    }, 60_000);
+    await this.waitFor(
+      `${count} worker(s) to register`,
+      async () => {
+        const ids = await this.redis.smembers(`${this.prefix}:workers`);
+        const alive = await Promise.all(
+          ids.map((id) => this.redis.exists(`${this.prefix}:worker:${id}`)),
+        );
+        return alive.filter(Boolean).length >= count;
+      },
+      60_000,
+    );
   }
 
   /** Calls the api and parses the JSON answer. */
-  async request<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -114,35 +151,48 @@ export class FleetHarness {
   }
 
   /** Reads a job's view. */
-  async job(id: string): Promise<any> {
-    return (await this.request('GET', `/v1/jobs/${id}`)).body;
+  async job(id: string): Promise<JobView> {
+    return (await this.request<JobView>('GET', `/v1/jobs/${id}`)).body;
   }
 
   /** Polls a job until `predicate` holds and returns its view. */
-  async waitForJob(id: string, predicate: (job: any) => boolean, what: string, timeoutMs = 60_000): Promise<any> {
-    let last: any;
+  async waitForJob(
+    id: string,
+    predicate: (job: JobView) => boolean,
+    what: string,
+    timeoutMs = 60_000,
+  ): Promise<JobView> {
+    let last: JobView | undefined;
     await this.waitFor(
       `job ${id} ${what}`,
       async () => {
         last = await this.job(id);
         if (predicate(last)) return true;
         // A finished job will not change any more: fail now instead of at the time-out.
-        if (FINISHED.includes(last?.state)) throw new UnexpectedStateError(`job ${id} is ${last.state} before ${what}: ${JSON.stringify(last)}`);
+        if (FINISHED.includes(last.state))
+          throw new UnexpectedStateError(
+            `job ${id} is ${last.state} before ${what}: ${JSON.stringify(last)}`,
+          );
         return false;
       },
       timeoutMs,
       () => JSON.stringify(last),
     );
-    return last;
+    return last!;
   }
 
   /** Waits until every job is finished (completed, failed or cancelled). */
-  async waitForFinished(id: string, timeoutMs = 60_000): Promise<any> {
+  async waitForFinished(id: string, timeoutMs = 60_000): Promise<JobView> {
     return this.waitForJob(id, (j) => FINISHED.includes(j.state), 'to finish', timeoutMs);
   }
 
   /** Polls until `check` is true; on time-out throws with the tail of every process log. */
-  async waitFor(what: string, check: () => Promise<unknown>, timeoutMs: number, detail?: () => string): Promise<void> {
+  async waitFor(
+    what: string,
+    check: () => Promise<unknown>,
+    timeoutMs: number,
+    detail?: () => string,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const done = await check().catch((error: unknown) => {
@@ -152,7 +202,9 @@ export class FleetHarness {
       if (done) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\nlast: ${detail()}` : ''}\n${this.logTails()}`);
+    throw new Error(
+      `timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\nlast: ${detail()}` : ''}\n${this.logTails()}`,
+    );
   }
 
   /** The last lines of every process log. */
@@ -183,7 +235,13 @@ export class FleetHarness {
     );
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}:*`, 'COUNT', 1000);
+      const [next, keys] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        `${this.prefix}:*`,
+        'COUNT',
+        1000,
+      );
       if (keys.length > 0) await this.redis.del(...keys);
       cursor = next;
     } while (cursor !== '0');
@@ -197,7 +255,11 @@ function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
     });
   });
 }

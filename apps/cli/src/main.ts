@@ -3,14 +3,19 @@ import { makeModelCommand } from './commands/make-model.command.js';
 import { upCommand } from './commands/up.command.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
-  up: { run: upCommand, help: 'start api, scheduler and a worker locally (private Redis and a model if needed)' },
+  up: {
+    run: upCommand,
+    help: 'start api, scheduler and a worker locally (private Redis and a model if needed)',
+  },
   'make-model': { run: makeModelCommand, help: 'write a synthetic GGUF model (presets: --list)' },
 };
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.help}`);
-  return `usage: switchyard <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
-    'Run a command with --help for its options.';
+  return (
+    `usage: switchyard <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    'Run a command with --help for its options.'
+  );
 }
 
 async function main(): Promise<void> {

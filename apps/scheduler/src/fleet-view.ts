@@ -1,8 +1,4 @@
-import {
-  compareStreamIds,
-  type WorkerCommand,
-  type WorkerState,
-} from '#switchyard/contracts';
+import { compareStreamIds, type WorkerCommand, type WorkerState } from '#switchyard/contracts';
 import type { PolicyWorker } from '#switchyard/policy';
 
 interface SentCommand {
@@ -93,7 +89,11 @@ function applyPending(worker: PolicyWorker, hb: WorkerState, command: WorkerComm
         loaded.busySlots += 1;
         loaded.lastUsedAt = command.dispatchedAt;
       }
-      worker.running.push({ jobId: command.jobId, model: command.model, priority: command.priority });
+      worker.running.push({
+        jobId: command.jobId,
+        model: command.model,
+        priority: command.priority,
+      });
       return;
     }
     case 'cancel':

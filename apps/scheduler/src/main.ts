@@ -4,7 +4,6 @@ import { InvalidEnvironmentError, loadEnv, logLevelsFrom } from '#switchyard/con
 import { SchedulerEnv } from './scheduler-env.js';
 import { SchedulerModule } from './scheduler.module.js';
 
-
 async function main(): Promise<void> {
   const env = loadEnv(SchedulerEnv);
   const app = await NestFactory.createApplicationContext(SchedulerModule.forEnv(env), {

@@ -129,7 +129,12 @@ export class SchedulerLoop {
         // Workers may differ in slots; the largest copy is the safe estimate.
         const known = models[m.name];
         if (!known || known.memoryBytes < m.memoryBytes) {
-          models[m.name] = { name: m.name, layers: m.layers, fileBytes: m.fileBytes, memoryBytes: m.memoryBytes };
+          models[m.name] = {
+            name: m.name,
+            layers: m.layers,
+            fileBytes: m.fileBytes,
+            memoryBytes: m.memoryBytes,
+          };
         }
       }
     }
@@ -149,7 +154,9 @@ export class SchedulerLoop {
   }
 
   private async apply(action: Action): Promise<void> {
-    this.logger.debug(`${action.type} ${action.type === 'dispatch' ? action.jobId : action.model} → ${action.workerId}: ${action.reason}`);
+    this.logger.debug(
+      `${action.type} ${action.type === 'dispatch' ? action.jobId : action.model} → ${action.workerId}: ${action.reason}`,
+    );
     switch (action.type) {
       case 'load':
         return this.send(action.workerId, {

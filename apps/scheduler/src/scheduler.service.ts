@@ -47,7 +47,12 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     for (const r of [this.redis, this.blocking]) {
       r.on('error', (error) => this.logger.warn(`redis: ${error.message}`));
     }
-    this.lock = new LeaderLock(this.redis, this.keys.schedulerLeader(), this.id, env.LEADER_LEASE_MS);
+    this.lock = new LeaderLock(
+      this.redis,
+      this.keys.schedulerLeader(),
+      this.id,
+      env.LEADER_LEASE_MS,
+    );
   }
 
   /** Starts campaigning for leadership in the background. */
@@ -81,7 +86,12 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     this.leading = true;
     const since = Date.now();
     this.logger.log(`${this.id} leads`);
-    const loop = new SchedulerLoop(this.env, this.redis, this.blocking, createPolicy(this.env.SCHEDULER_POLICY));
+    const loop = new SchedulerLoop(
+      this.env,
+      this.redis,
+      this.blocking,
+      createPolicy(this.env.SCHEDULER_POLICY),
+    );
     this.loop = loop;
     const renewEvery = this.env.LEADER_LEASE_MS / 3;
     const renewal = setInterval(() => {

@@ -102,7 +102,10 @@ export class JobRunner {
     }
   }
 
-  private async execute(job: Job<JobData, JobResult>, stream: TokenStreamBuffer): Promise<JobOutcome> {
+  private async execute(
+    job: Job<JobData, JobResult>,
+    stream: TokenStreamBuffer,
+  ): Promise<JobOutcome> {
     const { workerId, engine } = this.ctx;
     const data = job.data;
     const loaded = engine.loadedModels().find((m) => m.name === data.model);
@@ -115,7 +118,13 @@ export class JobRunner {
     const setPhase = async (phase: JobProgress['phase']) => {
       this.phase = phase;
       stream.push({ type: 'phase', phase, workerId, at: Date.now() });
-      await this.progress(job, { phase, workerId, gpuLayers: loaded.gpuLayers, text, completionTokens: this.completionTokens });
+      await this.progress(job, {
+        phase,
+        workerId,
+        gpuLayers: loaded.gpuLayers,
+        text,
+        completionTokens: this.completionTokens,
+      });
     };
     await setPhase('prefill');
 
@@ -144,7 +153,13 @@ export class JobRunner {
           this.tokensPerSecond = elapsed > 0 ? (completionTokens - resumed.length) / elapsed : 0;
           if (Date.now() - lastProgress > PROGRESS_EVERY_MS) {
             lastProgress = Date.now();
-            void this.progress(job, { phase: 'decoding', workerId, gpuLayers: loaded.gpuLayers, text, completionTokens });
+            void this.progress(job, {
+              phase: 'decoding',
+              workerId,
+              gpuLayers: loaded.gpuLayers,
+              text,
+              completionTokens,
+            });
           }
         },
         onCheckpoint: (tokens) => {
@@ -196,27 +211,48 @@ export class JobRunner {
     }
     switch (this.stopReason) {
       case 'cancel':
-        await this.progress(job, { phase: 'cancelled', workerId: this.ctx.workerId, text: result.text, completionTokens: result.completionTokens, result: jobResult });
+        await this.progress(job, {
+          phase: 'cancelled',
+          workerId: this.ctx.workerId,
+          text: result.text,
+          completionTokens: result.completionTokens,
+          result: jobResult,
+        });
         await job.moveToFailed(new Error(CANCELLED_REASON), lockToken, false);
         await this.ctx.redis.del(this.ctx.keys.cancelRequest(jobId));
         await stream.close('cancelled');
         return 'cancelled';
       case 'shutdown': {
-        const checkpoint = { tokens: result.tokens, text: result.text, workerId: this.ctx.workerId, savedAt: Date.now() };
+        const checkpoint = {
+          tokens: result.tokens,
+          text: result.text,
+          workerId: this.ctx.workerId,
+          savedAt: Date.now(),
+        };
         await job.updateData({ ...job.data, checkpoint });
-        await this.progress(job, { phase: 'queued', reason: `released by worker ${this.ctx.workerId} (shutting down); resumes from token ${result.tokens.length}` });
+        await this.progress(job, {
+          phase: 'queued',
+          reason: `released by worker ${this.ctx.workerId} (shutting down); resumes from token ${result.tokens.length}`,
+        });
         await job.moveToWait(lockToken);
         await stream.flush();
         return 'released';
       }
       case 'lock-lost':
-        this.logger.warn(`job ${jobId}: lock lost while running; its work is dropped (another worker owns it now)`);
+        this.logger.warn(
+          `job ${jobId}: lock lost while running; its work is dropped (another worker owns it now)`,
+        );
         return 'lost';
     }
   }
 
-  private async progress(job: Job<JobData, JobResult>, progress: Omit<JobProgress, 'updatedAt'>): Promise<void> {
-    await job.updateProgress({ ...progress, updatedAt: Date.now() } as unknown as object).catch(() => undefined);
+  private async progress(
+    job: Job<JobData, JobResult>,
+    progress: Omit<JobProgress, 'updatedAt'>,
+  ): Promise<void> {
+    await job
+      .updateProgress({ ...progress, updatedAt: Date.now() } as unknown as object)
+      .catch(() => undefined);
   }
 }
 

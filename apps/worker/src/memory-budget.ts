@@ -28,5 +28,8 @@ export function resolveMemoryBudget(
 ): number {
   if (setting.toLowerCase() !== 'auto') return parseSize(setting);
   if (device.kind !== 'cpu') return Math.floor(device.gpuMemoryFreeBytes * 0.9);
-  return Math.max(0, Math.floor(Math.min(device.ramFreeBytes * 0.9, device.ramFreeBytes - 512 * 1024 ** 2)));
+  return Math.max(
+    0,
+    Math.floor(Math.min(device.ramFreeBytes * 0.9, device.ramFreeBytes - 512 * 1024 ** 2)),
+  );
 }

@@ -24,7 +24,8 @@ export class WorkerEnv extends CommonEnv {
   /** Memory the worker may fill with models: 'auto' (free device memory minus a margin) or a size like 8GiB, 512MiB, 1000000. */
   @IsString()
   @Matches(/^(auto|\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?)$/i, {
-    message: 'WORKER_MEMORY_BUDGET must be auto or a size such as 8GiB, 512MiB or a number of bytes',
+    message:
+      'WORKER_MEMORY_BUDGET must be auto or a size such as 8GiB, 512MiB or a number of bytes',
   })
   WORKER_MEMORY_BUDGET = 'auto';
 

@@ -74,7 +74,10 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     const env = this.env;
     this.engine = await LlamaEngine.create({
       threads: env.WORKER_THREADS > 0 ? env.WORKER_THREADS : undefined,
-      gpu: env.WORKER_GPU === 'false' ? false : (env.WORKER_GPU as 'auto' | 'cuda' | 'vulkan' | 'metal'),
+      gpu:
+        env.WORKER_GPU === 'false'
+          ? false
+          : (env.WORKER_GPU as 'auto' | 'cuda' | 'vulkan' | 'metal'),
     });
     const device = this.engine.device;
     this.memoryBudgetBytes = resolveMemoryBudget(env.WORKER_MEMORY_BUDGET, device);
@@ -83,8 +86,14 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.servable = await Promise.all(
       this.models.list().map(async (m) => {
         const gpuLayers = device.kind === 'cpu' ? 0 : m.layers;
-        const estimate = await this.engine.estimateMemory(m.path, gpuLayers, env.CONTEXT_SIZE, env.WORKER_SLOTS);
-        const memoryBytes = device.kind === 'cpu' ? estimate.cpuBytes + estimate.gpuBytes : estimate.gpuBytes;
+        const estimate = await this.engine.estimateMemory(
+          m.path,
+          gpuLayers,
+          env.CONTEXT_SIZE,
+          env.WORKER_SLOTS,
+        );
+        const memoryBytes =
+          device.kind === 'cpu' ? estimate.cpuBytes + estimate.gpuBytes : estimate.gpuBytes;
         return { name: m.name, layers: m.layers, fileBytes: m.bytes, memoryBytes };
       }),
     );
@@ -106,10 +115,13 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.heartbeatSoon);
     const running = [...this.runners.values()];
-    if (running.length > 0) this.logger.log(`releasing ${running.length} running job(s) back to the queue`);
+    if (running.length > 0)
+      this.logger.log(`releasing ${running.length} running job(s) back to the queue`);
     for (const runner of running) runner.stop('shutdown');
     await Promise.all(running.map((r) => r.done));
-    await this.events.send({ type: 'worker-stopping', workerId: this.id, at: Date.now() }).catch(() => undefined);
+    await this.events
+      .send({ type: 'worker-stopping', workerId: this.id, at: Date.now() })
+      .catch(() => undefined);
     await this.registry.remove(this.id).catch(() => undefined);
     await this.engine?.dispose();
     await this.queue.close().catch(() => undefined);
@@ -134,7 +146,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       memoryBudgetBytes: this.memoryBudgetBytes,
       memoryUsedBytes: loaded.reduce((sum, m) => sum + this.modelBytes(m), 0),
       slotsPerModel: this.env.WORKER_SLOTS,
-      maxConcurrentJobs: this.env.WORKER_MAX_JOBS > 0 ? this.env.WORKER_MAX_JOBS : this.env.WORKER_SLOTS,
+      maxConcurrentJobs:
+        this.env.WORKER_MAX_JOBS > 0 ? this.env.WORKER_MAX_JOBS : this.env.WORKER_SLOTS,
       loaded: loaded.map((m) => ({
         model: m.name,
         gpuLayers: m.gpuLayers,
@@ -220,7 +233,13 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     const info = this.models.get(command.model);
     const fail = (error: string) => {
       this.logger.error(`cannot load ${command.model}: ${error}`);
-      return this.emit({ type: 'model-load-failed', workerId: this.id, model: command.model, error, at: Date.now() });
+      return this.emit({
+        type: 'model-load-failed',
+        workerId: this.id,
+        model: command.model,
+        error,
+        at: Date.now(),
+      });
     };
     if (!info) return fail(`not in this worker's registry (${this.env.MODELS_DIR})`);
     try {
@@ -231,7 +250,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         contextSize: command.contextSize,
         slots: command.slots,
       });
-      this.logger.log(`loaded ${command.model} (${loaded.gpuLayers}/${loaded.totalLayers} layers on GPU) in ${loaded.loadMs} ms`);
+      this.logger.log(
+        `loaded ${command.model} (${loaded.gpuLayers}/${loaded.totalLayers} layers on GPU) in ${loaded.loadMs} ms`,
+      );
       await this.emit({
         type: 'model-loaded',
         workerId: this.id,
@@ -281,7 +302,13 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         this.runners.delete(command.jobId);
         this.heartbeatNow();
         this.logger.log(`job ${command.jobId} ${outcome}`);
-        await this.emit({ type: 'job-finished', workerId: this.id, jobId: command.jobId, outcome, at: Date.now() });
+        await this.emit({
+          type: 'job-finished',
+          workerId: this.id,
+          jobId: command.jobId,
+          outcome,
+          at: Date.now(),
+        });
       });
   }
 

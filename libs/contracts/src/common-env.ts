@@ -9,7 +9,9 @@ export class CommonEnv {
 
   /** Prefix of every Redis key (and BullMQ's prefix): one fleet per prefix. */
   @IsString()
-  @Matches(/^[A-Za-z0-9_.-]+$/, { message: 'SWITCHYARD_PREFIX may only hold letters, digits, _ . -' })
+  @Matches(/^[A-Za-z0-9_.-]+$/, {
+    message: 'SWITCHYARD_PREFIX may only hold letters, digits, _ . -',
+  })
   SWITCHYARD_PREFIX = 'sy';
 
   /** Folder scanned for *.gguf models (the model registry). */

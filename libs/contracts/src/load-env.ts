@@ -30,7 +30,9 @@ export function loadEnv<T extends object>(
   const errors = validateSync(env, { whitelist: false });
   if (errors.length > 0) {
     throw new InvalidEnvironmentError(
-      errors.flatMap((e) => Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` })),
+      errors.flatMap((e) =>
+        Object.values(e.constraints ?? { [e.property]: `${e.property} is invalid` }),
+      ),
     );
   }
   return env;

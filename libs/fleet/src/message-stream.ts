@@ -65,7 +65,10 @@ export class MessageStream<T> {
 
   /** The id of the newest message, or '0-0' for an empty stream (start reading after it). */
   async lastId(): Promise<string> {
-    const last = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const last = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)) as [
+      string,
+      string[],
+    ][];
     return last.length > 0 ? last[0][0] : '0-0';
   }
 

@@ -26,7 +26,9 @@ export async function pingRedis(url: string, timeoutMs = 1500): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`Redis does not answer at ${url}: ${(error as Error).message}`);
+    throw new Error(`Redis does not answer at ${url}: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     redis.disconnect();
   }

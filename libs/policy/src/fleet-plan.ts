@@ -74,10 +74,17 @@ export class FleetPlan {
   /** Emits a dispatch and books a slot. */
   dispatch(worker: PolicyWorker, job: PolicyJob, reason: string): void {
     const loaded = this.loadedModel(worker, job.model);
-    if (!loaded) throw new Error(`dispatch of ${job.id} to ${worker.id} without ${job.model} loaded`);
+    if (!loaded)
+      throw new Error(`dispatch of ${job.id} to ${worker.id} without ${job.model} loaded`);
     loaded.busySlots += 1;
     loaded.lastUsedAt = this.snapshot.now;
     worker.running.push({ jobId: job.id, model: job.model, priority: job.priority });
-    this.actions.push({ type: 'dispatch', workerId: worker.id, jobId: job.id, model: job.model, reason });
+    this.actions.push({
+      type: 'dispatch',
+      workerId: worker.id,
+      jobId: job.id,
+      model: job.model,
+      reason,
+    });
   }
 }

@@ -21,7 +21,12 @@ function worker(id: string, overrides: Partial<PolicyWorker> = {}): PolicyWorker
   };
 }
 
-function job(id: string, model: string, priority: PriorityClass = 'standard', submittedAt = 0): PolicyJob {
+function job(
+  id: string,
+  model: string,
+  priority: PriorityClass = 'standard',
+  submittedAt = 0,
+): PolicyJob {
   return { id, model, priority, submittedAt, maxTokens: 16 };
 }
 
@@ -66,21 +71,38 @@ describe('LruPolicy', () => {
     assert.equal(d.actions.length, 2);
     assert.deepEqual(
       { ...d.actions[0], reason: undefined },
-      { type: 'load', workerId: 'w1', model: 'a', gpuLayers: 0, contextSize: 2048, slots: 2, reason: undefined },
+      {
+        type: 'load',
+        workerId: 'w1',
+        model: 'a',
+        gpuLayers: 0,
+        contextSize: 2048,
+        slots: 2,
+        reason: undefined,
+      },
     );
     assert.equal(d.actions[1].type, 'dispatch');
   });
 
   test('a GPU worker loads every layer', () => {
     const gpu = worker('g1', {
-      device: { kind: 'cuda', name: 'H100', gpuMemoryTotalBytes: 80e9, ramTotalBytes: 0, threads: 8 },
+      device: {
+        kind: 'cuda',
+        name: 'H100',
+        gpuMemoryTotalBytes: 80e9,
+        ramTotalBytes: 0,
+        threads: 8,
+      },
     });
     const d = lru.decide(snapshot([gpu], [job('1', 'c')]));
     assert.equal(d.actions[0].type === 'load' && d.actions[0].gpuLayers, 8);
   });
 
   test('evicts the least recently used idle model when the budget is full', () => {
-    const w = worker('w1', { loaded: [loaded('a', 50), loaded('b', 10)], memoryBudgetBytes: 1000 * MiB });
+    const w = worker('w1', {
+      loaded: [loaded('a', 50), loaded('b', 10)],
+      memoryBudgetBytes: 1000 * MiB,
+    });
     const d = lru.decide(snapshot([w], [job('1', 'c')]));
     assert.deepEqual(
       d.actions.map((a) => `${a.type}:${a.model}`),
@@ -89,7 +111,10 @@ describe('LruPolicy', () => {
   });
 
   test('evicts only as many models as needed, least recently used first', () => {
-    const w = worker('w1', { loaded: [loaded('a', 50), loaded('b', 10)], memoryBudgetBytes: 1200 * MiB });
+    const w = worker('w1', {
+      loaded: [loaded('a', 50), loaded('b', 10)],
+      memoryBudgetBytes: 1200 * MiB,
+    });
     const d = lru.decide(snapshot([w], [job('1', 'c', 'standard')]));
     assert.deepEqual(
       d.actions.map((a) => `${a.type}:${a.model}`),
@@ -105,7 +130,9 @@ describe('LruPolicy', () => {
     });
     const d = lru.decide(snapshot([w], [job('1', 'b')]));
     assert.deepEqual(d.actions, []);
-    assert.deepEqual(d.waiting, [{ jobId: '1', reason: 'no memory for b: every worker\'s models are busy' }]);
+    assert.deepEqual(d.waiting, [
+      { jobId: '1', reason: "no memory for b: every worker's models are busy" },
+    ]);
   });
 
   test('serves interactive before standard before batch, FIFO inside a class', () => {
@@ -131,7 +158,9 @@ describe('LruPolicy', () => {
   test('fifo ignores classes and blocks behind the first job that cannot start', () => {
     const fifo = new LruPolicy({ strictFifo: true });
     const w = worker('w1', { loaded: [loaded('a', 0)], maxConcurrentJobs: 1 });
-    const d = fifo.decide(snapshot([w], [job('b1', 'a', 'batch', 1), job('i1', 'a', 'interactive', 2)]));
+    const d = fifo.decide(
+      snapshot([w], [job('b1', 'a', 'batch', 1), job('i1', 'a', 'interactive', 2)]),
+    );
     assert.deepEqual(
       d.actions.map((a) => (a.type === 'dispatch' ? a.jobId : a.type)),
       ['b1'],
@@ -140,7 +169,10 @@ describe('LruPolicy', () => {
   });
 
   test('spreads jobs to the least busy worker and skips draining workers', () => {
-    const w1 = worker('w1', { loaded: [loaded('a', 0, 1)], running: [{ jobId: 'x', model: 'a', priority: 'batch' }] });
+    const w1 = worker('w1', {
+      loaded: [loaded('a', 0, 1)],
+      running: [{ jobId: 'x', model: 'a', priority: 'batch' }],
+    });
     const w2 = worker('w2', { loaded: [loaded('a', 0)] });
     const w3 = worker('w3', { loaded: [loaded('a', 0)], draining: true });
     const d = lru.decide(snapshot([w1, w2, w3], [job('1', 'a')]));

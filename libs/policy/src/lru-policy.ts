@@ -117,7 +117,12 @@ export class LruPolicy {
     return free >= bytes ? victims : undefined;
   }
 
-  private loadAndDispatch(plan: FleetPlan, worker: PolicyWorker, job: PolicyJob, why: string): void {
+  private loadAndDispatch(
+    plan: FleetPlan,
+    worker: PolicyWorker,
+    job: PolicyJob,
+    why: string,
+  ): void {
     const spec = plan.snapshot.models[job.model];
     const gpuLayers = worker.device.kind === 'cpu' ? 0 : spec.layers;
     plan.load(worker, job.model, gpuLayers, `${job.model} requested by job ${job.id}: ${why}`);

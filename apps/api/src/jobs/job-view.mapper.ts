@@ -76,6 +76,7 @@ export function toJobView(job: Job<JobData, JobResult>, bullState: BullJobState)
     usage: usageOf(state, result, progress),
     timings: result?.timings ?? null,
     resumes: result?.resumes ?? null,
+    resumedFromToken: result?.resumedFromToken ?? null,
     error: state === 'failed' ? job.failedReason || null : null,
     reason: progress?.reason ?? null,
   };
@@ -103,6 +104,7 @@ export function cancelledQueuedView(queued: JobViewDto, at: number): JobViewDto 
     usage: null,
     timings: null,
     resumes: null,
+    resumedFromToken: null,
     error: null,
     reason: null,
   };

@@ -89,6 +89,7 @@ async function ensureRedis(url: string, stateDir: string): Promise<ChildProcess 
             ? 'No redis-server on the PATH to start one. Install Redis 7 (Debian/Ubuntu: apt-get install redis-server; ' +
               'macOS: brew install redis; or docker run -p 6379:6379 redis:7), or set REDIS_URL.'
             : 'Start that Redis, or point REDIS_URL at one that runs.'),
+        { cause: error },
       );
     }
     const dir = resolve(stateDir, 'redis');
@@ -103,17 +104,26 @@ async function ensureRedis(url: string, stateDir: string): Promise<ChildProcess 
     pipeWithPrefix(child, 'redis');
     for (let i = 0; i < 50; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      if (await pingRedis(url).then(() => true, () => false)) return child;
+      if (
+        await pingRedis(url).then(
+          () => true,
+          () => false,
+        )
+      )
+        return child;
     }
     child.kill('SIGKILL');
-    throw new Error(`the private Redis did not answer at ${url}`);
+    throw new Error(`the private Redis did not answer at ${url}`, { cause: error });
   }
 }
 
 async function waitForHealth(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.status < 500, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.status < 500,
+      () => false,
+    );
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 300));
   }

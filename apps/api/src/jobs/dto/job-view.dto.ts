@@ -35,6 +35,8 @@ export interface JobViewDto {
   timings: JobTimings | null;
   /** How many times the run was restarted from a checkpoint; known once it has finished. */
   resumes: number | null;
+  /** Tokens taken over from a checkpoint of an interrupted run (null until it finishes). */
+  resumedFromToken: number | null;
   /** Why it failed. */
   error: string | null;
   /** Why it waits (or moved), as the scheduler explains it. */
