@@ -251,7 +251,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         slots: command.slots,
       });
       this.logger.log(
-        `loaded ${command.model} (${loaded.gpuLayers}/${loaded.totalLayers} layers on GPU) in ${loaded.loadMs} ms`,
+        `loaded ${command.model} (${loaded.gpuLayers}/${loaded.totalLayers} layers on GPU) in ${Math.round(loaded.loadMs)} ms`,
       );
       await this.emit({
         type: 'model-loaded',

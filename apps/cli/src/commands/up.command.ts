@@ -98,7 +98,20 @@ async function ensureRedis(url: string, stateDir: string): Promise<ChildProcess 
     log('cli', `no Redis at ${url}: starting a private one on port ${port} (data in ${dir})`);
     const child = spawn(
       'redis-server',
-      ['--port', port, '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', ''],
+      [
+        '--port',
+        port,
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+        '--loglevel',
+        'warning',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     pipeWithPrefix(child, 'redis');
@@ -117,17 +130,23 @@ async function ensureRedis(url: string, stateDir: string): Promise<ChildProcess 
   }
 }
 
+/** Waits until the api answers and reports a scheduler leader and a worker. */
 async function waitForHealth(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then(
-      (r) => r.status < 500,
-      () => false,
-    );
+    const ok = await fetch(url)
+      .then((r) => r.json() as Promise<{ status?: string }>)
+      .then(
+        (health) => health.status === 'ok',
+        () => false,
+      );
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 300));
   }
-  log('cli', `the api did not answer at ${url} within ${timeoutMs / 1000} s`);
+  log(
+    'cli',
+    `the fleet was not healthy at ${url} within ${timeoutMs / 1000} s (see the logs above)`,
+  );
   return false;
 }
 
