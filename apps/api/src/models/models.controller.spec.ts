@@ -2,7 +2,11 @@ import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { startApiTestContext, TINY_SHAPE, type ApiTestContext } from '../testing/api-test-context.js';
+import {
+  startApiTestContext,
+  TINY_SHAPE,
+  type ApiTestContext,
+} from '../testing/api-test-context.js';
 
 describe('ModelsController', () => {
   let ctx: ApiTestContext;
