@@ -9,7 +9,7 @@ export class WorkerEnv extends CommonEnv {
   @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'WORKER_ID may only hold letters, digits, _ . : -' })
   WORKER_ID?: string;
 
-  /** CPU threads for inference; 0 = the number of physical cores. */
+  /** CPU threads for inference; 0 = physical cores minus one (at least one), see the engine's EngineOptions. */
   @IsInt()
   @Min(0)
   @Max(1024)

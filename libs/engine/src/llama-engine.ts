@@ -50,7 +50,7 @@ export class LlamaEngine {
       build: 'never',
       progressLogs: false,
     });
-    const threads = Math.max(1, Math.floor(options.threads ?? llama.cpuMathCores));
+    const threads = Math.max(1, Math.floor(options.threads ?? llama.cpuMathCores - 1));
     // Contexts share this many threads between them, so that several models never oversubscribe.
     llama.maxThreads = threads;
     return new LlamaEngine(llama, await probeDevice(llama), threads);
