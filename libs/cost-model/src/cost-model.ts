@@ -34,7 +34,7 @@ import {
   type ObservedMetric,
   type Profiles,
 } from './profile.js';
-import { maxGpuLayers, residencyOf } from './residency.js';
+import { assertGpuLayers, maxGpuLayers, residencyOf } from './residency.js';
 import { UnknownDeviceError } from './unknown-device-error.js';
 import { MS_PER_SECOND } from './units.js';
 
@@ -166,7 +166,7 @@ export class CostModel {
       throw new RangeError(`contextSize must be a positive integer (got ${query.contextSize})`);
     }
     const device = this.device(query.device);
-    residencyOf(query.model, query.gpuLayers, device.kind);
+    assertGpuLayers(query.model, query.gpuLayers);
     return {
       model: query.model,
       device,

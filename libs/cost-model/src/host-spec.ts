@@ -43,7 +43,8 @@ export interface HostSpec {
  */
 export const DEFAULT_HOST_SPEC: HostSpec = {
   name: 'reference 2-vCPU host',
-  threads: 2,
+  // The worker's default, physical cores − 1: a second spinning thread loses to any other process.
+  threads: 1,
   memoryBytes: 24 * BYTES_PER_GIB,
   memoryBandwidthPerThreadBytesPerSecond: gbPerSecond(12),
   memoryBandwidthBytesPerSecond: gbPerSecond(20),

@@ -2,7 +2,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ModelInfo } from '#switchyard/gguf';
 import { countParameters, MODEL_PRESETS, syntheticModelBytes } from '#switchyard/gguf';
-import { kvBytesPerToken, kvBytesPerTokenPerLayer, modelSpecFromInfo, weightBytes } from './model-spec.js';
+import {
+  kvBytesPerToken,
+  kvBytesPerTokenPerLayer,
+  modelSpecFromInfo,
+  weightBytes,
+} from './model-spec.js';
 import {
   parametersOf,
   shapeForParameters,
@@ -31,13 +36,13 @@ describe('kvBytesPerToken', () => {
 });
 
 describe('syntheticModelSpec', () => {
-  test('counts the same parameters as libs/gguf and the same file bytes within 0.1 %', () => {
+  test('counts the same parameters as libs/gguf and the same file bytes within 0.5 % (the header is estimated)', () => {
     for (const name of ['synth-5m', 'synth-50m', 'synth-300m', 'synth-850m'] as const) {
       const preset = MODEL_PRESETS[name];
       const spec = syntheticModelSpec({ shape: name, quantization: preset.type });
       assert.equal(spec.parameters, countParameters(preset), name);
       const fileBytes = syntheticModelBytes(preset);
-      assert.ok(Math.abs(spec.fileBytes / fileBytes - 1) < 0.001, `${name}: ${spec.fileBytes}`);
+      assert.ok(Math.abs(spec.fileBytes / fileBytes - 1) < 0.005, `${name}: ${spec.fileBytes}`);
     }
   });
 

@@ -1,8 +1,8 @@
+import type { DeviceKind } from '#switchyard/contracts';
 import { predictDecodeTokensPerSecond } from './decode-prediction.js';
 import type { ModelSpec } from './model-spec.js';
 import { DEFAULT_COST_ENVIRONMENT, type CostEnvironment, type Placement } from './placement.js';
 import { maxGpuLayers, residencyOf } from './residency.js';
-import type { DeviceKind } from '#switchyard/contracts';
 import { BYTES_PER_GIB } from './units.js';
 
 /** Decode throughput at one offload level. */

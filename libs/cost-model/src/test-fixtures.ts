@@ -70,5 +70,8 @@ export const TOY_ENV: CostEnvironment = {
 /** Asserts |actual − expected| ≤ 1e-9 × |expected| (floating-point sums in a different order). */
 export function assertClose(actual: number, expected: number, message?: string): void {
   const tolerance = 1e-9 * Math.max(1, Math.abs(expected));
-  assert.ok(Math.abs(actual - expected) <= tolerance, message ?? `expected ${expected}, got ${actual}`);
+  assert.ok(
+    Math.abs(actual - expected) <= tolerance,
+    message ?? `expected ${expected}, got ${actual}`,
+  );
 }

@@ -116,7 +116,8 @@ describe('LlamaEngine (node-llama-cpp, synthetic model)', () => {
   it('honours an abort during a long prompt within one chunk, with no completion', async (t) => {
     // Reference: the whole prompt evaluated without an abort.
     const full = await engine.generate(request({ prompt: LONG_PROMPT, maxTokens: 1 }));
-    assert.ok(full.promptTokens >= 2000, `prompt has ${full.promptTokens} tokens`);
+    // Many chunks of 64: the abort must land between two of them.
+    assert.ok(full.promptTokens >= 1500, `prompt has ${full.promptTokens} tokens`);
 
     const controller = new AbortController();
     let abortedAt = 0;

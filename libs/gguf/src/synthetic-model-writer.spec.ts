@@ -133,7 +133,13 @@ describe('writeSyntheticModel', () => {
       assert.equal(tokens.length, 300);
       assert.deepEqual(tokens.slice(0, 4), ['<unk>', '<s>', '</s>', '<0x00>']);
       assert.equal(tokens[258], '<0xFF>');
-      assert.ok(tokens.slice(259).every((t) => t.startsWith('\u2581')));
+      // '▁' and printable ASCII, then syllables, then ▁-words reachable by merging.
+      assert.equal(tokens[259], '\u2581');
+      assert.deepEqual(tokens.slice(260, 270), [...'!"#$%&\'()*']);
+      assert.ok(
+        tokens.slice(260).every((t) => t.length === 1),
+        'a 300-token vocabulary ends in ASCII',
+      );
       assert.equal(new Set(tokens).size, tokens.length, 'tokens are unique');
       const scores = tokenizer.scores as number[];
       assert.ok(scores[260] < scores[259], 'word piece scores decrease');

@@ -17,6 +17,12 @@ const VOWELS = 'aeiou';
 // the bijective numbering below can never produce the same piece twice.
 const SYLLABLES = [...CONSONANTS].flatMap((c) => [...VOWELS].map((v) => c + v));
 
+/** '▁' then printable ASCII except the space (which SentencePiece writes as '▁'). */
+const BASE_CHARACTERS = [
+  '\u2581',
+  ...Array.from({ length: 94 }, (_, i) => String.fromCharCode(33 + i)),
+];
+
 /** The i-th pronounceable word: bijective base-70 over syllables, so "ba", "be", ..., "baba"... */
 function wordAt(index: number): string {
   let word = '';
@@ -47,8 +53,21 @@ export function buildVocabulary(vocabSize: number): SyntheticVocabulary {
     tokens[3 + b] = `<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`;
     tokenTypes[3 + b] = TOKEN_TYPE.byte;
   }
-  for (let id = 259, i = 0; id < vocabSize; id++, i++) {
-    tokens[id] = '\u2581' + wordAt(i);
+  // The word-boundary mark and printable ASCII as pieces of their own: SentencePiece merging starts
+  // from single characters, so without them text could only become byte tokens (3 per space) and
+  // would not detokenize back to itself.
+  let id = 259;
+  for (const char of BASE_CHARACTERS) {
+    if (id >= vocabSize) break;
+    tokens[id] = char;
+    scores[id] = -1e6 - id;
+    tokenTypes[id] = TOKEN_TYPE.normal;
+    id += 1;
+  }
+  for (let i = 0; id < vocabSize; id++, i++) {
+    // Syllables alone, then ▁-prefixed words: every word is reachable by merging its ▁-prefix
+    // (one syllable shorter, listed earlier) with its last syllable.
+    tokens[id] = i < SYLLABLES.length ? SYLLABLES[i] : '\u2581' + wordAt(i - SYLLABLES.length);
     // Earlier pieces score higher, which is what SentencePiece merging ranks by.
     scores[id] = -(i + 1);
     tokenTypes[id] = TOKEN_TYPE.normal;
