@@ -57,6 +57,12 @@ export class FleetView {
     return this.lastWorkers;
   }
 
+  /** Slots of a model loaded on a worker, as of the last build (the worker's default otherwise). */
+  slotsOf(workerId: string, model: string): number {
+    const worker = this.lastWorkers.find((w) => w.id === workerId);
+    return worker?.loaded.find((m) => m.model === model)?.slots ?? worker?.slotsPerModel ?? 1;
+  }
+
   /** The worker that runs (or was just sent) a job, as of the last build. */
   workerOf(jobId: string): string | undefined {
     return this.lastWorkers.find((w) => w.running.some((r) => r.jobId === jobId))?.id;
@@ -97,6 +103,7 @@ function applyPending(worker: PolicyWorker, hb: WorkerState, command: WorkerComm
       return;
     }
     case 'cancel':
+    case 'preempt':
       return;
   }
 }

@@ -155,7 +155,7 @@ export class SchedulerLoop {
 
   private async apply(action: Action): Promise<void> {
     this.logger.debug(
-      `${action.type} ${action.type === 'dispatch' ? action.jobId : action.model} → ${action.workerId}: ${action.reason}`,
+      `${action.type} ${'jobId' in action ? action.jobId : action.model} → ${action.workerId}: ${action.reason}`,
     );
     switch (action.type) {
       case 'load':
@@ -168,6 +168,21 @@ export class SchedulerLoop {
         });
       case 'unload':
         return this.send(action.workerId, { type: 'unload', model: action.model });
+      case 'reoffload':
+        // A load at another level reloads the model in place (the worker refuses while it is busy).
+        return this.send(action.workerId, {
+          type: 'load',
+          model: action.model,
+          gpuLayers: action.gpuLayers,
+          contextSize: this.env.CONTEXT_SIZE,
+          slots: this.fleet.slotsOf(action.workerId, action.model),
+        });
+      case 'preempt':
+        return this.send(action.workerId, {
+          type: 'preempt',
+          jobId: action.jobId,
+          reason: action.reason,
+        });
       case 'dispatch': {
         const held = this.window.take(action.jobId);
         if (!held) return;

@@ -17,7 +17,7 @@ import { JobStream, type JobsQueue } from '#switchyard/fleet';
 type RunCommand = Extract<WorkerCommand, { type: 'run' }>;
 
 /** Why a running job was stopped from outside. */
-export type StopReason = 'cancel' | 'shutdown' | 'lock-lost';
+export type StopReason = 'cancel' | 'shutdown' | 'preempt' | 'lock-lost';
 
 /** What a runner needs from its worker. */
 export interface JobRunnerContext {
@@ -222,6 +222,7 @@ export class JobRunner {
         await this.ctx.redis.del(this.ctx.keys.cancelRequest(jobId));
         await stream.close('cancelled');
         return 'cancelled';
+      case 'preempt':
       case 'shutdown': {
         const checkpoint = {
           tokens: result.tokens,
@@ -230,9 +231,10 @@ export class JobRunner {
           savedAt: Date.now(),
         };
         await job.updateData({ ...job.data, checkpoint });
+        const why = this.stopReason === 'preempt' ? 'preempted' : 'shutting down';
         await this.progress(job, {
           phase: 'queued',
-          reason: `released by worker ${this.ctx.workerId} (shutting down); resumes from token ${result.tokens.length}`,
+          reason: `released by worker ${this.ctx.workerId} (${why}); resumes from token ${result.tokens.length}`,
         });
         await job.moveToWait(lockToken);
         await stream.flush();

@@ -226,6 +226,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       case 'cancel':
         this.runners.get(command.jobId)?.stop('cancel');
         return;
+      case 'preempt':
+        this.runners.get(command.jobId)?.stop('preempt');
+        return;
     }
   }
 

@@ -15,7 +15,8 @@ export type WorkerCommand =
       priority: PriorityClass;
       dispatchedAt: number;
     }
-  | { type: 'cancel'; jobId: string };
+  | { type: 'cancel'; jobId: string }
+  | { type: 'preempt'; jobId: string; reason: string };
 
 /** Commands any process sends to the scheduler leader. */
 export type SchedulerCommand = { type: 'cancel'; jobId: string; requestedAt: number };

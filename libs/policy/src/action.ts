@@ -26,13 +26,39 @@ export interface DispatchAction {
   reason: string;
 }
 
-/** What the scheduler is told to do, in order. */
-export type Action = LoadAction | UnloadAction | DispatchAction;
+/** Move a loaded model to another GPU-layer count (a reload at the new level). */
+export interface ReoffloadAction {
+  type: 'reoffload';
+  workerId: string;
+  model: string;
+  gpuLayers: number;
+  reason: string;
+}
 
-/** Why a job stays in the window this round. */
+/**
+ * Stop a running job at the next token and hand it back to the queue with its checkpoint.
+ * `keep-kv`: the worker keeps its KV state to resume it in place; `recompute`: the KV is dropped.
+ */
+export interface PreemptAction {
+  type: 'preempt';
+  workerId: string;
+  jobId: string;
+  model: string;
+  path: 'keep-kv' | 'recompute';
+  reason: string;
+}
+
+/** What the scheduler is told to do, in order. */
+export type Action = LoadAction | UnloadAction | DispatchAction | ReoffloadAction | PreemptAction;
+
+/** Why a job stays in the window this round, and when it should start. */
 export interface WaitReason {
   jobId: string;
   reason: string;
+  /** 1-based position among the waiting jobs of its class. */
+  position?: number;
+  /** Predicted start (epoch ms), when the policy can tell. */
+  estimatedStartAt?: number;
 }
 
 /** The policy's answer: actions to apply in order, and why every other job waits. */
