@@ -35,6 +35,7 @@ export class FleetView {
       const worker: PolicyWorker = {
         id: hb.id,
         device: hb.device,
+        catalogDevice: hb.device.catalogId,
         memoryBudgetBytes: hb.memoryBudgetBytes,
         slotsPerModel: hb.slotsPerModel,
         maxConcurrentJobs: hb.maxConcurrentJobs,
@@ -48,7 +49,16 @@ export class FleetView {
           loadedAt: m.loadedAt,
           lastUsedAt: m.lastUsedAt,
         })),
-        running: hb.running.map((r) => ({ jobId: r.jobId, model: r.model, priority: r.priority })),
+        running: hb.running.map((r) => ({
+          jobId: r.jobId,
+          model: r.model,
+          priority: r.priority,
+          startedAt: r.startedAt,
+          promptTokens: r.promptTokens,
+          generatedTokens: r.completionTokens,
+          maxTokens: r.maxTokens,
+          preemptions: r.preemptions,
+        })),
         draining: hb.draining,
       };
       for (const { command } of pending) applyPending(worker, hb, command);

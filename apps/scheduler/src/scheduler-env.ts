@@ -1,6 +1,11 @@
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Max, Min } from 'class-validator';
 import { CommonEnv } from '#switchyard/contracts';
-import { POLICY_NAMES, type PolicyName } from '#switchyard/policy';
+import {
+  DEFAULT_POLICY_SETTINGS,
+  POLICY_NAMES,
+  type PolicyName,
+  type PolicySettings,
+} from '#switchyard/policy';
 
 /** The scheduler's settings, validated at start-up. */
 export class SchedulerEnv extends CommonEnv {
@@ -45,4 +50,55 @@ export class SchedulerEnv extends CommonEnv {
   @IsOptional()
   @IsString()
   SCHEDULER_ID?: string;
+
+  /** SLA: an interactive job's first token within this long of its submission (ms). */
+  @IsInt()
+  @Min(1)
+  SLA_INTERACTIVE_TTFT_MS = DEFAULT_POLICY_SETTINGS.sla.interactive.timeToFirstTokenMs!;
+
+  /** SLA: a standard job completes within this long (ms). */
+  @IsInt()
+  @Min(1)
+  SLA_STANDARD_COMPLETION_MS = DEFAULT_POLICY_SETTINGS.sla.standard.completionMs!;
+
+  /** SLA: a batch job completes within this long (ms). */
+  @IsInt()
+  @Min(1)
+  SLA_BATCH_COMPLETION_MS = DEFAULT_POLICY_SETTINGS.sla.batch.completionMs!;
+
+  /** A job is preempted at most this many times, then runs to the end. */
+  @IsInt()
+  @Min(0)
+  MAX_PREEMPTIONS_PER_JOB = DEFAULT_POLICY_SETTINGS.maxPreemptionsPerJob;
+
+  /** A model stays loaded at least this long before it may be evicted (ms). */
+  @IsInt()
+  @Min(0)
+  MIN_RESIDENCY_MS = DEFAULT_POLICY_SETTINGS.minResidencyMs;
+
+  /** Share of the fleet's slots kept for batch work while batch jobs wait (0..1). */
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  BATCH_FLOOR_SHARE = DEFAULT_POLICY_SETTINGS.batchFloorShare;
+
+  /** Relative gain a re-offload must promise before it happens (hysteresis). */
+  @IsNumber()
+  @Min(0)
+  REOFFLOAD_MIN_GAIN = DEFAULT_POLICY_SETTINGS.reoffloadMinGain;
+
+  /** The policy settings these variables make. */
+  policySettings(): PolicySettings {
+    return {
+      sla: {
+        interactive: { timeToFirstTokenMs: this.SLA_INTERACTIVE_TTFT_MS },
+        standard: { completionMs: this.SLA_STANDARD_COMPLETION_MS },
+        batch: { completionMs: this.SLA_BATCH_COMPLETION_MS },
+      },
+      maxPreemptionsPerJob: this.MAX_PREEMPTIONS_PER_JOB,
+      minResidencyMs: this.MIN_RESIDENCY_MS,
+      batchFloorShare: this.BATCH_FLOOR_SHARE,
+      reoffloadMinGain: this.REOFFLOAD_MIN_GAIN,
+    };
+  }
 }

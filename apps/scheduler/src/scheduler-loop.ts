@@ -3,6 +3,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   CANCELLED_REASON,
+  estimatePromptTokens,
   JOBS_QUEUE,
   RedisKeys,
   type JobData,
@@ -13,7 +14,14 @@ import {
   type WorkerState,
 } from '#switchyard/contracts';
 import { JobStream, MessageStream, WorkerRegistry } from '#switchyard/fleet';
-import type { Action, FleetSnapshot, PolicyModel, SchedulingPolicy } from '#switchyard/policy';
+import { CostModel, modelSpecFromInfo } from '#switchyard/cost-model';
+import type {
+  Action,
+  FleetSnapshot,
+  PolicyModel,
+  PolicySettings,
+  SchedulingPolicy,
+} from '#switchyard/policy';
 import { FleetView } from './fleet-view.js';
 import { JobWindow, type HeldJob } from './job-window.js';
 import type { SchedulerEnv } from './scheduler-env.js';
@@ -44,6 +52,9 @@ export class SchedulerLoop {
   private readonly window: JobWindow;
   private readonly cursors = new Map<string, string>();
   private lastLockRenewal = 0;
+  private readonly settings: PolicySettings;
+  /** Predictions for the policy; measured profiles replace the formula where they exist. */
+  costModel = new CostModel();
   private stopped = false;
   lastDecision?: DecisionStats;
 
@@ -66,6 +77,7 @@ export class SchedulerLoop {
     });
     this.fetcher.on('error', (error) => this.logger.warn(`queue: ${error.message}`));
     this.window = new JobWindow(this.fetcher, env.JOB_LOCK_MS);
+    this.settings = env.policySettings();
   }
 
   /** Runs rounds until stop() is called or `stillLeader` says the lock was lost. */
@@ -134,6 +146,7 @@ export class SchedulerLoop {
             layers: m.layers,
             fileBytes: m.fileBytes,
             memoryBytes: m.memoryBytes,
+            spec: modelSpecFromInfo(m.facts),
           };
         }
       }
@@ -147,9 +160,14 @@ export class SchedulerLoop {
         priority: job.data.priority,
         submittedAt: job.data.submittedAt,
         maxTokens: job.data.maxTokens,
+        promptTokens: estimatePromptTokens(job.data),
+        checkpointTokens: job.data.checkpoint?.tokens.length ?? 0,
+        preemptions: job.data.preemptions ?? 0,
       })),
       models,
       contextSize: this.env.CONTEXT_SIZE,
+      settings: this.settings,
+      costModel: this.costModel,
     };
   }
 

@@ -3,6 +3,7 @@ import { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   CANCELLED_REASON,
+  estimatePromptTokens,
   RedisKeys,
   type JobData,
   type JobOutcome,
@@ -49,6 +50,9 @@ export class JobRunner {
   phase = 'scheduled';
   startedAt = Date.now();
   tokensPerSecond = 0;
+  promptTokens = 0;
+  maxTokens = 0;
+  preemptions = 0;
   /** Settles when the job has left this worker. */
   done: Promise<unknown> = Promise.resolve();
 
@@ -108,6 +112,9 @@ export class JobRunner {
   ): Promise<JobOutcome> {
     const { workerId, engine } = this.ctx;
     const data = job.data;
+    this.maxTokens = data.maxTokens;
+    this.preemptions = data.preemptions ?? 0;
+    this.promptTokens = estimatePromptTokens(data);
     const loaded = engine.loadedModels().find((m) => m.name === data.model);
     if (!loaded) throw new Error(`model ${data.model} is not loaded on worker ${workerId}`);
     const loadMs = loaded.loadedAt > data.submittedAt ? loaded.loadMs : 0;
@@ -230,7 +237,8 @@ export class JobRunner {
           workerId: this.ctx.workerId,
           savedAt: Date.now(),
         };
-        await job.updateData({ ...job.data, checkpoint });
+        const preemptions = (job.data.preemptions ?? 0) + (this.stopReason === 'preempt' ? 1 : 0);
+        await job.updateData({ ...job.data, checkpoint, preemptions });
         const why = this.stopReason === 'preempt' ? 'preempted' : 'shutting down';
         await this.progress(job, {
           phase: 'queued',

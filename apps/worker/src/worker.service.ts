@@ -15,6 +15,7 @@ import {
   type WorkerEvent,
   type WorkerState,
 } from '#switchyard/contracts';
+import { matchCatalogDevice } from '#switchyard/cost-model';
 import { LlamaEngine } from '#switchyard/engine';
 import {
   createRedisConnection,
@@ -94,7 +95,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         );
         const memoryBytes =
           device.kind === 'cpu' ? estimate.cpuBytes + estimate.gpuBytes : estimate.gpuBytes;
-        return { name: m.name, layers: m.layers, fileBytes: m.bytes, memoryBytes };
+        const { path: _path, ...facts } = m;
+        return { name: m.name, layers: m.layers, fileBytes: m.bytes, memoryBytes, facts };
       }),
     );
     this.logger.log(
@@ -139,6 +141,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       device: {
         kind: device.kind,
         name: device.name,
+        catalogId: device.kind === 'cpu' ? 'cpu' : matchCatalogDevice(device.name)?.id,
         gpuMemoryTotalBytes: device.gpuMemoryTotalBytes,
         ramTotalBytes: device.ramTotalBytes,
         threads: this.engine.threads,
@@ -164,6 +167,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         model: r.command.model,
         priority: r.command.priority,
         phase: r.phase,
+        promptTokens: r.promptTokens,
+        maxTokens: r.maxTokens,
+        preemptions: r.preemptions,
         completionTokens: r.completionTokens,
         tokensPerSecond: Math.round(r.tokensPerSecond * 10) / 10,
         startedAt: r.startedAt,

@@ -8,3 +8,4 @@ export * from './common-env.js';
 export * from './load-env.js';
 export * from './stream-id.js';
 export * from './log-levels.js';
+export * from './model-facts.js';

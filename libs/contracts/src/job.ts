@@ -29,6 +29,8 @@ export interface JobData {
   submittedAt: number;
   requestId?: string;
   checkpoint?: JobCheckpoint;
+  /** Times the scheduler preempted it so far (the policy caps it). */
+  preemptions?: number;
 }
 
 /** Where a job is in its life; `queued` until a worker has it. */
@@ -94,3 +96,9 @@ export interface JobResult {
 
 /** The failure reason a cancelled job carries in BullMQ. */
 export const CANCELLED_REASON = 'cancelled';
+
+/** Prompt length before tokenizing: about 4 characters a token, as for real vocabularies. */
+export function estimatePromptTokens(data: Pick<JobData, 'prompt' | 'messages'>): number {
+  const text = data.prompt ?? (data.messages ?? []).map((m) => m.content).join('\n');
+  return Math.ceil(text.length / 4) + 1;
+}

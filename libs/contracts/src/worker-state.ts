@@ -1,3 +1,4 @@
+import type { ModelFacts } from './model-facts.js';
 import type { PriorityClass } from './priority-class.js';
 
 /** The kind of compute a worker process owns. */
@@ -7,6 +8,8 @@ export type DeviceKind = 'cpu' | 'cuda' | 'vulkan' | 'metal';
 export interface WorkerDevice {
   kind: DeviceKind;
   name: string;
+  /** The device's id in the cost model's catalog ('cpu' for a CPU worker; absent when unknown). */
+  catalogId?: string;
   gpuMemoryTotalBytes: number;
   ramTotalBytes: number;
   threads: number;
@@ -18,6 +21,8 @@ export interface ServableModel {
   layers: number;
   fileBytes: number;
   memoryBytes: number;
+  /** The GGUF's facts, from which the scheduler builds the model's cost-model spec. */
+  facts: ModelFacts;
 }
 
 /** One model loaded on a worker. */
@@ -39,6 +44,9 @@ export interface RunningJobState {
   model: string;
   priority: PriorityClass;
   phase: string;
+  promptTokens: number;
+  maxTokens: number;
+  preemptions: number;
   completionTokens: number;
   tokensPerSecond: number;
   startedAt: number;

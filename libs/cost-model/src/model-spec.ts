@@ -81,7 +81,7 @@ export function weightBytes(spec: ModelSpec): number {
  * mixes that store output.weight wider than token_embd (Q6_K against Q4_K) the halves are off by
  * about a tenth of the non-block bytes, which is under 2 % of a 7 B model.
  */
-export function modelSpecFromInfo(info: ModelInfo): ModelSpec {
+export function modelSpecFromInfo(info: Omit<ModelInfo, 'path'>): ModelSpec {
   const averageBytesPerWeight = info.parameters > 0 ? info.bytes / info.parameters : 0;
   const oneMatrixBytes = info.vocabSize * info.embeddingLength * averageBytesPerWeight;
   const tiedEmbeddings = oneMatrixBytes > 0 && info.nonLayerBytes < 1.5 * oneMatrixBytes;

@@ -1,29 +1,12 @@
+import type { ModelFacts } from '#switchyard/contracts';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { GgufFileInfo, GgufTensorInfo } from 'node-llama-cpp';
 
 /** What the scheduler and cost model need to know about one GGUF model, read from its header. */
-export interface ModelInfo {
-  name: string;
+/** What a GGUF file says about its model, and where the file is. */
+export interface ModelInfo extends ModelFacts {
   path: string;
-  architecture: string;
-  layers: number;
-  parameters: number;
-  /** File size (all parts of a split model). */
-  bytes: number;
-  /** e.g. 'Q8_0', 'F16', 'F32', 'Q4_K_M' (from general.file_type, else the dominant tensor type). */
-  quantization: string;
-  contextLength: number;
-  embeddingLength: number;
-  headCount: number;
-  headCountKv: number;
-  vocabSize: number;
-  /** Bytes of each block's tensors (blk.N.*), index N. */
-  layerBytes: number[];
-  /** Bytes of every tensor outside the blocks: token_embd, output, output_norm... */
-  nonLayerBytes: number;
-  /** K and V for one token over all layers, at 2 bytes per element (F16 cache). */
-  kvBytesPerToken: number;
 }
 
 // The vocabulary arrays are most of the header and none of them is needed here.
