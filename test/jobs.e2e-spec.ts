@@ -10,9 +10,11 @@ describe('jobs end to end', () => {
 
   before(async () => {
     models = await makeTestModels();
-    // One job at a time on the worker, so queue order is observable.
+    // One job at a time on the worker, so queue order is observable; a small look-ahead window,
+    // so an urgent job must get past a window full of batch jobs.
     fleet = await new FleetHarness({
       modelsDir: models.dir,
+      env: { SCHEDULER_WINDOW: '3' },
       workerEnv: { WORKER_SLOTS: '1', WORKER_MAX_JOBS: '1' },
     }).start();
   });

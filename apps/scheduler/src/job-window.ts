@@ -72,6 +72,12 @@ export class JobWindow {
     return lost;
   }
 
+  /** Puts some held jobs back at the front of their priority level. */
+  async release(jobIds: string[]): Promise<void> {
+    const held = jobIds.map((id) => this.take(id)).filter((h): h is HeldJob => h !== undefined);
+    await Promise.all(held.map(({ job, token }) => job.moveToWait(token).catch(() => undefined)));
+  }
+
   /** Puts every held job back at the front of its priority level (leadership lost, shutdown). */
   async releaseAll(): Promise<void> {
     const all = this.jobs();

@@ -2,8 +2,11 @@ import { Logger } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  BULL_PRIORITY,
   CANCELLED_REASON,
+  classRank,
   estimatePromptTokens,
+  PRIORITY_CLASSES,
   JOBS_QUEUE,
   RedisKeys,
   type JobData,
@@ -13,7 +16,13 @@ import {
   type WorkerCommand,
   type WorkerState,
 } from '#switchyard/contracts';
-import { JobStream, MessageStream, WorkerRegistry } from '#switchyard/fleet';
+import {
+  JobStream,
+  MessageStream,
+  openJobsQueue,
+  WorkerRegistry,
+  type JobsQueue,
+} from '#switchyard/fleet';
 import { CostModel, modelSpecFromInfo } from '#switchyard/cost-model';
 import type {
   Action,
@@ -49,6 +58,7 @@ export class SchedulerLoop {
   private readonly schedulerCommands: MessageStream<SchedulerCommand>;
   private readonly fleet = new FleetView();
   private readonly fetcher: Worker<JobData, JobResult>;
+  private readonly queue: JobsQueue;
   private readonly window: JobWindow;
   private readonly cursors = new Map<string, string>();
   private lastLockRenewal = 0;
@@ -77,6 +87,7 @@ export class SchedulerLoop {
     });
     this.fetcher.on('error', (error) => this.logger.warn(`queue: ${error.message}`));
     this.window = new JobWindow(this.fetcher, env.JOB_LOCK_MS);
+    this.queue = openJobsQueue(redis, env.SWITCHYARD_PREFIX);
     this.settings = env.policySettings();
   }
 
@@ -99,6 +110,7 @@ export class SchedulerLoop {
     }
     await this.window.releaseAll();
     await this.fetcher.close();
+    await this.queue.close();
   }
 
   /** Ends the loop after the current round; held jobs go back to the queue. */
@@ -113,6 +125,7 @@ export class SchedulerLoop {
       if (lost.length > 0) this.logger.warn(`lost the lock of ${lost.length} held jobs`);
       this.lastLockRenewal = Date.now();
     }
+    await this.makeRoomForUrgentJobs();
     for (const held of await this.window.fill(this.env.SCHEDULER_WINDOW)) {
       if (await this.redis.exists(this.keys.cancelRequest(held.job.id!))) {
         await this.cancelHeld(held);
@@ -132,6 +145,30 @@ export class SchedulerLoop {
       actions: decision.actions,
       waiting: decision.waiting.slice(0, 50),
     };
+  }
+
+  /**
+   * A full window must not hide a more urgent job still in the queue: hand back as many of the
+   * least urgent, newest held jobs as there are more urgent ones waiting, so the next fill takes them.
+   */
+  private async makeRoomForUrgentJobs(): Promise<void> {
+    if (this.window.size < this.env.SCHEDULER_WINDOW) return;
+    const held = this.window.jobs();
+    const worstRank = Math.max(...held.map((h) => classRank(h.job.data.priority)));
+    if (worstRank === 0) return;
+    const urgentPriorities = PRIORITY_CLASSES.slice(0, worstRank).map((c) => BULL_PRIORITY[c]);
+    const counts = await this.queue.getCountsPerPriority(urgentPriorities);
+    const urgentWaiting = Object.values(counts).reduce((sum, n) => sum + n, 0);
+    if (urgentWaiting === 0) return;
+    const victims = held
+      .filter((h) => classRank(h.job.data.priority) === worstRank)
+      .sort((a, b) => b.job.data.submittedAt - a.job.data.submittedAt)
+      .slice(0, urgentWaiting)
+      .map((h) => h.job.id!);
+    await this.window.release(victims);
+    this.logger.debug(
+      `handed ${victims.length} held jobs back for ${urgentWaiting} more urgent ones`,
+    );
   }
 
   private snapshot(heartbeats: WorkerState[]): FleetSnapshot {

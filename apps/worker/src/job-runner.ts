@@ -111,7 +111,8 @@ export class JobRunner {
     stream: TokenStreamBuffer,
   ): Promise<JobOutcome> {
     const { workerId, engine } = this.ctx;
-    const data = job.data;
+    const data: JobData = { ...job.data, runs: (job.data.runs ?? 0) + 1 };
+    await job.updateData(data);
     this.maxTokens = data.maxTokens;
     this.preemptions = data.preemptions ?? 0;
     this.promptTokens = estimatePromptTokens(data);
@@ -197,7 +198,7 @@ export class JobRunner {
       },
       workerId,
       gpuLayers: loaded.gpuLayers,
-      resumes: Math.max(0, (job.attemptsStarted ?? 1) - 1),
+      resumes: (data.runs ?? 1) - 1,
       resumedFromToken: resumed.length,
     };
     return this.finish(job, jobResult, result, stream);

@@ -31,6 +31,8 @@ export interface JobData {
   checkpoint?: JobCheckpoint;
   /** Times the scheduler preempted it so far (the policy caps it). */
   preemptions?: number;
+  /** Runs started on workers so far (a run that ends without finishing the job is resumed later). */
+  runs?: number;
 }
 
 /** Where a job is in its life; `queued` until a worker has it. */
