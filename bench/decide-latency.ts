@@ -1,0 +1,178 @@
+/**
+ * decide() latency on a large fleet: 256 workers of 8 GPU kinds, 64 models, 10,000 waiting jobs,
+ * half the slots busy. Every policy decides the same snapshots; prints p50/p99/max per policy.
+ *
+ *   npm run bench:decide -- [--workers 256] [--models 64] [--jobs 10000] [--rounds 40]
+ */
+import { parseArgs } from 'node:util';
+import { PRIORITY_CLASSES } from '#switchyard/contracts';
+import {
+  CostModel,
+  DEVICE_CATALOG,
+  predictMemory,
+  syntheticModelSpec,
+} from '#switchyard/cost-model';
+import {
+  createPolicy,
+  DEFAULT_POLICY_SETTINGS,
+  POLICY_NAMES,
+  type FleetSnapshot,
+  type PolicyJob,
+  type PolicyModel,
+  type PolicyWorker,
+} from '#switchyard/policy';
+
+const { values } = parseArgs({
+  options: {
+    workers: { type: 'string', default: '256' },
+    models: { type: 'string', default: '64' },
+    jobs: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '40' },
+  },
+});
+const WORKERS = Number(values.workers);
+const MODELS = Number(values.models);
+const JOBS = Number(values.jobs);
+const ROUNDS = Number(values.rounds);
+const CONTEXT = 4096;
+
+// A small seeded generator, so every run decides the same snapshot.
+let state = 0x9e3779b9;
+const random = () => {
+  state ^= state << 13;
+  state ^= state >>> 17;
+  state ^= state << 5;
+  return (state >>> 0) / 2 ** 32;
+};
+const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
+
+const shapes = ['llama-3.2-1b', 'llama-3.2-3b', 'llama-2-7b', 'llama-3-8b', 'llama-2-13b'] as const;
+const quantizations = ['Q4_K_M', 'Q8_0', 'F16'] as const;
+const models: Record<string, PolicyModel> = {};
+for (let i = 0; i < MODELS; i++) {
+  const name = `model-${i}`;
+  const spec = syntheticModelSpec({
+    name,
+    shape: shapes[i % shapes.length],
+    quantization: quantizations[i % 3],
+  });
+  const memory = predictMemory({
+    model: spec,
+    device: DEVICE_CATALOG['h100-sxm'],
+    gpuLayers: spec.layers + 1,
+    contextSize: CONTEXT,
+    threads: 8,
+  });
+  models[name] = {
+    name,
+    layers: spec.layers,
+    fileBytes: spec.fileBytes,
+    memoryBytes: memory.gpuBytes,
+    spec,
+  };
+}
+const modelNames = Object.keys(models);
+const gpuKinds: (keyof typeof DEVICE_CATALOG)[] = [
+  'h200',
+  'h100-sxm',
+  'h100-pcie',
+  'a100-80gb',
+  'a100-40gb',
+  'l40s',
+  'a10',
+  'rtx-4090',
+];
+const workers: PolicyWorker[] = [];
+let jobCounter = 0;
+for (let w = 0; w < WORKERS; w++) {
+  const device = DEVICE_CATALOG[gpuKinds[w % gpuKinds.length]];
+  const worker: PolicyWorker = {
+    id: `gpu-${w}`,
+    device: {
+      kind: 'cuda',
+      name: device.name,
+      catalogId: device.id,
+      gpuMemoryTotalBytes: device.memoryBytes,
+      ramTotalBytes: 256e9,
+      threads: 8,
+    },
+    catalogDevice: device.id,
+    memoryBudgetBytes: device.memoryBytes * 0.9,
+    slotsPerModel: 4,
+    maxConcurrentJobs: 8,
+    models: modelNames,
+    loaded: [],
+    running: [],
+    draining: false,
+  };
+  let used = 0;
+  for (const name of [pick(modelNames), pick(modelNames)]) {
+    const m = models[name];
+    if (
+      worker.loaded.some((l) => l.model === name) ||
+      used + m.memoryBytes > worker.memoryBudgetBytes
+    )
+      continue;
+    used += m.memoryBytes;
+    const busy = Math.floor(random() * 3);
+    worker.loaded.push({
+      model: name,
+      gpuLayers: m.layers + 1,
+      memoryBytes: m.memoryBytes,
+      slots: 4,
+      busySlots: busy,
+      loadedAt: 0,
+      lastUsedAt: 0,
+    });
+    for (let b = 0; b < busy; b++) {
+      worker.running.push({
+        jobId: `running-${jobCounter++}`,
+        model: name,
+        priority: 'batch',
+        startedAt: 0,
+        promptTokens: 500,
+        generatedTokens: 100,
+        maxTokens: 400,
+        preemptions: 0,
+      });
+    }
+  }
+  workers.push(worker);
+}
+const backlog: PolicyJob[] = Array.from({ length: JOBS }, (_, i) => ({
+  id: `job-${i}`,
+  model: pick(modelNames),
+  priority: pick(PRIORITY_CLASSES),
+  submittedAt: Math.floor(random() * 60_000),
+  maxTokens: 64 + Math.floor(random() * 512),
+  promptTokens: 64 + Math.floor(random() * 2000),
+}));
+const snapshot: FleetSnapshot = {
+  now: 60_000,
+  workers,
+  backlog,
+  models,
+  contextSize: CONTEXT,
+  settings: DEFAULT_POLICY_SETTINGS,
+  costModel: new CostModel(),
+};
+
+console.log(
+  `${WORKERS} workers × ${MODELS} models × ${JOBS} waiting jobs, ${ROUNDS} rounds after 3 warm-ups\n`,
+);
+console.log(['policy', 'p50 ms', 'p99 ms', 'max ms', 'actions'].join('\t'));
+for (const name of POLICY_NAMES) {
+  const policy = createPolicy(name);
+  for (let i = 0; i < 3; i++) policy.decide(snapshot);
+  const times: number[] = [];
+  let actions = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const started = performance.now();
+    actions = policy.decide(snapshot).actions.length;
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) =>
+    times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(2);
+  console.log([name, at(0.5), at(0.99), times.at(-1)!.toFixed(2), actions].join('\t'));
+}
