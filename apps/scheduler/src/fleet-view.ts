@@ -115,5 +115,8 @@ function applyPending(worker: PolicyWorker, hb: WorkerState, command: WorkerComm
     case 'cancel':
     case 'preempt':
       return;
+    case 'drain':
+      worker.draining = true;
+      return;
   }
 }

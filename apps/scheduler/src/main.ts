@@ -9,8 +9,22 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(SchedulerModule.forEnv(env), {
     logger: logLevelsFrom(env.LOG_LEVEL),
   });
-  app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
   await app.init();
+  // Close (drain, hand jobs back, deregister) on a signal, then exit 0: a clean stop, not a kill.
+  let closing = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (closing) return;
+      closing = true;
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 main().catch((error) => {

@@ -56,6 +56,14 @@ export class WorkerEnv extends CommonEnv {
   @Min(1000)
   JOB_LOCK_MS = 30_000;
 
+  /**
+   * On drain or SIGTERM, running jobs get this long to finish (ms); the rest stop at the next token,
+   * save a checkpoint and go back to the queue for another worker.
+   */
+  @IsInt()
+  @Min(0)
+  WORKER_DRAIN_TIMEOUT_MS = 10_000;
+
   /** Prompt tokens evaluated per chunk: a cancel is honoured within one chunk. */
   @IsInt()
   @Min(1)

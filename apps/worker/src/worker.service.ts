@@ -52,6 +52,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private appliedCommandId = '0-0';
   private readonly startedAt = Date.now();
   private stopping = false;
+  private draining = false;
+  private deregistered = false;
+  private drained?: Promise<void>;
   private loop?: Promise<void>;
   private heartbeatTimer?: NodeJS.Timeout;
   private heartbeatSoon?: NodeJS.Timeout;
@@ -109,25 +112,55 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.loop = this.readCommands();
   }
 
-  /** Stops taking commands, hands running jobs back to the queue with a checkpoint, deregisters. */
+  /** Drains (see drain()), then stops reading commands and closes its connections. */
   async onApplicationShutdown(): Promise<void> {
+    await this.drain();
     this.stopping = true;
-    this.blocking.disconnect();
-    await this.loop?.catch(() => undefined);
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.heartbeatSoon);
-    const running = [...this.runners.values()];
-    if (running.length > 0)
-      this.logger.log(`releasing ${running.length} running job(s) back to the queue`);
-    for (const runner of running) runner.stop('shutdown');
-    await Promise.all(running.map((r) => r.done));
-    await this.events
-      .send({ type: 'worker-stopping', workerId: this.id, at: Date.now() })
-      .catch(() => undefined);
-    await this.registry.remove(this.id).catch(() => undefined);
+    this.blocking.disconnect();
+    await this.loop?.catch(() => undefined);
     await this.engine?.dispose();
     await this.queue.close().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);
+  }
+
+  /**
+   * Stops taking jobs (heartbeats say `draining`, so nothing new is placed here), gives running jobs
+   * WORKER_DRAIN_TIMEOUT_MS to finish, hands the rest back with a checkpoint, unloads, deregisters.
+   * Idempotent: a second call waits for the first.
+   */
+  drain(): Promise<void> {
+    this.drained ??= this.drainOnce();
+    return this.drained;
+  }
+
+  private async drainOnce(): Promise<void> {
+    this.draining = true;
+    if (!this.engine) return;
+    await this.heartbeat();
+    const running = [...this.runners.values()];
+    if (running.length > 0) {
+      this.logger.log(
+        `draining: ${running.length} running job(s) get ${this.env.WORKER_DRAIN_TIMEOUT_MS} ms to finish`,
+      );
+      const timer = setTimeout(() => {
+        const left = [...this.runners.values()];
+        if (left.length > 0) this.logger.log(`handing ${left.length} job(s) back to the queue`);
+        for (const runner of left) runner.stop('shutdown');
+      }, this.env.WORKER_DRAIN_TIMEOUT_MS);
+      await Promise.all(running.map((r) => r.done));
+      clearTimeout(timer);
+    }
+    // Jobs dispatched while draining were handed back as they arrived; wait for those too.
+    await Promise.all([...this.runners.values()].map((r) => r.done));
+    for (const model of this.engine.loadedModels()) {
+      await this.engine.unloadModel(model.name).catch(() => undefined);
+    }
+    this.deregistered = true;
+    await this.emit({ type: 'worker-stopping', workerId: this.id, at: Date.now() });
+    await this.registry.remove(this.id).catch(() => undefined);
+    this.logger.log(`worker ${this.id} drained and deregistered`);
   }
 
   /** The state this worker reports in its heartbeats. */
@@ -176,7 +209,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       })),
       models: this.servable,
       appliedCommandId: this.appliedCommandId,
-      draining: this.stopping,
+      draining: this.draining,
       startedAt: this.startedAt,
       heartbeatAt: Date.now(),
     };
@@ -187,7 +220,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async heartbeat(): Promise<void> {
-    if (!this.engine) return;
+    if (!this.engine || this.deregistered) return;
     await this.registry.heartbeat(this.state(), this.env.WORKER_TTL_MS).catch((error: Error) => {
       this.logger.warn(`heartbeat failed: ${error.message}`);
     });
@@ -234,6 +267,10 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         return;
       case 'preempt':
         this.runners.get(command.jobId)?.stop('preempt');
+        return;
+      case 'drain':
+        // Drained on request: then leave the way SIGTERM does, so a supervisor sees a clean exit.
+        void this.drain().then(() => process.kill(process.pid, 'SIGTERM'));
         return;
     }
   }
@@ -301,6 +338,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       command,
     );
     this.runners.set(command.jobId, runner);
+    // Dispatched before the scheduler saw the drain: hand it straight back.
+    if (this.draining) runner.stop('shutdown');
     runner.done = runner
       .run()
       .catch((error: Error) => {

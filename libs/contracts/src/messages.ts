@@ -16,7 +16,8 @@ export type WorkerCommand =
       dispatchedAt: number;
     }
   | { type: 'cancel'; jobId: string }
-  | { type: 'preempt'; jobId: string; reason: string };
+  | { type: 'preempt'; jobId: string; reason: string }
+  | { type: 'drain'; requestedAt: number };
 
 /** Commands any process sends to the scheduler leader. */
 export type SchedulerCommand = { type: 'cancel'; jobId: string; requestedAt: number };

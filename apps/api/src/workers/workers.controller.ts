@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import type { FleetViewDto } from './dto/fleet-view.dto.js';
 import { WorkersService } from './workers.service.js';
 
@@ -10,5 +10,12 @@ export class WorkersController {
   @Get()
   list(): Promise<FleetViewDto> {
     return this.workers.fleet();
+  }
+
+  /** Drains a worker: no new jobs, running ones finish or go back to the queue, then it leaves. */
+  @Post(':id/drain')
+  @HttpCode(202)
+  drain(@Param('id') id: string): Promise<{ id: string; state: 'draining' }> {
+    return this.workers.drain(id);
   }
 }

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { RedisKeys } from '#switchyard/contracts';
-import { LeaderLock, WorkerRegistry } from '#switchyard/fleet';
+import { RedisKeys, type WorkerCommand } from '#switchyard/contracts';
+import { LeaderLock, MessageStream, WorkerRegistry } from '#switchyard/fleet';
 import type { FleetViewDto } from './dto/fleet-view.dto.js';
 
 /** Reads the fleet as workers and the scheduler publish it in Redis. */
@@ -27,6 +27,24 @@ export class WorkersService {
   /** The id of the scheduler leader, or null. */
   leader(): Promise<string | null> {
     return this.leaderLock.holder();
+  }
+
+  /**
+   * Asks a worker to drain: it takes no new job, lets running ones finish (or hands them back after
+   * its drain timeout), unloads, deregisters and exits. Throws NotFoundException for an unknown id.
+   */
+  async drain(workerId: string): Promise<{ id: string; state: 'draining' }> {
+    const workers = await this.registry.list();
+    if (!workers.some((w) => w.id === workerId)) {
+      const ids = workers.map((w) => w.id).join(', ') || 'none';
+      throw new NotFoundException(`worker "${workerId}" not found; live workers: ${ids}`);
+    }
+    const commands = new MessageStream<WorkerCommand>(
+      this.redis,
+      this.keys.workerCommands(workerId),
+    );
+    await commands.send({ type: 'drain', requestedAt: Date.now() });
+    return { id: workerId, state: 'draining' };
   }
 
   /** Workers plus the scheduler's leader and last published status. */
