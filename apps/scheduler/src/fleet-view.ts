@@ -112,8 +112,12 @@ function applyPending(worker: PolicyWorker, hb: WorkerState, command: WorkerComm
       });
       return;
     }
+    case 'preempt': {
+      const running = worker.running.find((r) => r.jobId === command.jobId);
+      if (running) running.preempting = true;
+      return;
+    }
     case 'cancel':
-    case 'preempt':
       return;
     case 'drain':
       worker.draining = true;

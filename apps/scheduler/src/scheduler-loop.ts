@@ -30,6 +30,7 @@ import type {
   PolicyModel,
   PolicySettings,
   SchedulingPolicy,
+  WaitReason,
 } from '#switchyard/policy';
 import { FleetView } from './fleet-view.js';
 import { JobWindow, type HeldJob } from './job-window.js';
@@ -266,14 +267,22 @@ export class SchedulerLoop {
     this.fleet.recordSent(workerId, id, command);
   }
 
-  /** Writes each waiting job's reason into its progress when it changed. */
-  private async explainWaiting(waiting: { jobId: string; reason: string }[]): Promise<void> {
+  /** Writes each waiting job's reason, position and estimated start into its progress when they changed. */
+  private async explainWaiting(waiting: WaitReason[]): Promise<void> {
     await Promise.all(
-      waiting.map(async ({ jobId, reason }) => {
+      waiting.map(async ({ jobId, reason, position, estimatedStartAt }) => {
         const held = this.window.get(jobId);
-        if (!held || held.shownReason === reason) return;
-        held.shownReason = reason;
-        const progress: JobProgress = { phase: 'queued', reason, updatedAt: Date.now() };
+        // Estimates move every round; a change under a second is not worth a write.
+        const shown = `${reason}|${position}|${Math.round((estimatedStartAt ?? 0) / 1000)}`;
+        if (!held || held.shownReason === shown) return;
+        held.shownReason = shown;
+        const progress: JobProgress = {
+          phase: 'queued',
+          reason,
+          position,
+          estimatedStartAt,
+          updatedAt: Date.now(),
+        };
         await held.job.updateProgress(progress as unknown as object).catch(() => undefined);
       }),
     );

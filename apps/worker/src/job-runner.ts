@@ -10,6 +10,7 @@ import {
   type JobProgress,
   type JobResult,
   type JobStreamEvent,
+  type PreemptionRecord,
   type WorkerCommand,
 } from '#switchyard/contracts';
 import { NoFreeSlotError, type GenerateResult, type LlamaEngine } from '#switchyard/engine';
@@ -46,6 +47,8 @@ export class JobRunner {
   private readonly logger = new Logger('JobRunner');
   private readonly abort = new AbortController();
   private stopReason?: StopReason;
+  private stopDetail?: string;
+  private stopRequestedAt = 0;
   completionTokens = 0;
   phase = 'scheduled';
   startedAt = Date.now();
@@ -62,8 +65,12 @@ export class JobRunner {
   ) {}
 
   /** Stops the job at the next chunk or token boundary. */
-  stop(reason: StopReason): void {
-    this.stopReason ??= reason;
+  stop(reason: StopReason, detail?: string): void {
+    if (this.stopReason === undefined) {
+      this.stopReason = reason;
+      this.stopDetail = detail;
+      this.stopRequestedAt = Date.now();
+    }
     this.abort.abort();
   }
 
@@ -200,6 +207,7 @@ export class JobRunner {
       gpuLayers: loaded.gpuLayers,
       resumes: (data.runs ?? 1) - 1,
       resumedFromToken: resumed.length,
+      preemptions: this.resumeCosts(data, result),
     };
     return this.finish(job, jobResult, result, stream);
   }
@@ -238,8 +246,19 @@ export class JobRunner {
           workerId: this.ctx.workerId,
           savedAt: Date.now(),
         };
-        const preemptions = (job.data.preemptions ?? 0) + (this.stopReason === 'preempt' ? 1 : 0);
-        await job.updateData({ ...job.data, checkpoint, preemptions });
+        const preempted = this.stopReason === 'preempt';
+        const preemptionLog = [...(job.data.preemptionLog ?? [])];
+        if (preempted) {
+          preemptionLog.push({
+            at: this.stopRequestedAt,
+            workerId: this.ctx.workerId,
+            reason: this.stopDetail ?? 'preempted by the scheduler',
+            generatedTokens: result.tokens.length,
+            stopMs: Date.now() - this.stopRequestedAt,
+          });
+        }
+        const preemptions = (job.data.preemptions ?? 0) + (preempted ? 1 : 0);
+        await job.updateData({ ...job.data, checkpoint, preemptions, preemptionLog });
         const why = this.stopReason === 'preempt' ? 'preempted' : 'shutting down';
         await this.progress(job, {
           phase: 'queued',
@@ -255,6 +274,21 @@ export class JobRunner {
         );
         return 'lost';
     }
+  }
+
+  /** The job's preemption log, the last entry completed with how this run got its state back. */
+  private resumeCosts(data: JobData, result: GenerateResult): PreemptionRecord[] {
+    const log = [...(data.preemptionLog ?? [])];
+    const last = log.at(-1);
+    if (last && last.resumedBy === undefined) {
+      log[log.length - 1] = {
+        ...last,
+        resumedBy: 'recompute',
+        resumeMs: result.timings.prefillMs,
+        resumedOn: this.ctx.workerId,
+      };
+    }
+    return log;
   }
 
   private async progress(

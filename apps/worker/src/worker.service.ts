@@ -266,7 +266,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         this.runners.get(command.jobId)?.stop('cancel');
         return;
       case 'preempt':
-        this.runners.get(command.jobId)?.stop('preempt');
+        this.runners.get(command.jobId)?.stop('preempt', command.reason);
         return;
       case 'drain':
         // Drained on request: then leave the way SIGTERM does, so a supervisor sees a clean exit.

@@ -9,3 +9,4 @@ export * from './load-env.js';
 export * from './stream-id.js';
 export * from './log-levels.js';
 export * from './model-facts.js';
+export * from './batch-job.js';

@@ -50,8 +50,66 @@ export class RedisKeys {
     return `${this.prefix}:cancelled:${jobId}`;
   }
 
+  /**
+   * Hash of the measured cost-model profiles (JSON values): field `model:<device>:<model>` for a
+   * ModelProfile, `device:<device>` for a DeviceProfile (device = the catalog id).
+   */
+  profiles(): string {
+    return `${this.prefix}:profiles`;
+  }
+
   /** Stream of one job's phases and tokens. */
   jobStream(jobId: string): string {
     return `${this.prefix}:job:${jobId}:stream`;
+  }
+
+  /** One uploaded or generated file's record (hash; its content lives under FILES_DIR). */
+  file(fileId: string): string {
+    return `${this.prefix}:file:${fileId}`;
+  }
+
+  /** Sorted set of file ids by creation time (ms), for listing. */
+  files(): string {
+    return `${this.prefix}:files`;
+  }
+
+  /** One batch's record (hash): status, timestamps, request counts, creation progress. */
+  batch(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}`;
+  }
+
+  /** Sorted set of batch ids by creation time (ms), for listing. */
+  batches(): string {
+    return `${this.prefix}:batches`;
+  }
+
+  /** Set of the ids of batches that have not ended yet (the tracker drives them). */
+  activeBatches(): string {
+    return `${this.prefix}:batches:active`;
+  }
+
+  /** Hash of a batch's input lines that have a job: line number → custom_id. */
+  batchLines(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}:lines`;
+  }
+
+  /** Hash of a batch's lines whose job has ended: line number → outcome. */
+  batchDone(batchId: string): string {
+    return `${this.prefix}:batch:${batchId}:done`;
+  }
+
+  /** Lock of the api replica that tracks batches (value: its id). */
+  batchTracker(): string {
+    return `${this.prefix}:batches:tracker`;
+  }
+
+  /** The batch tracker's position in BullMQ's events stream of the `jobs` queue. */
+  batchTrackerCursor(): string {
+    return `${this.prefix}:batches:tracker:cursor`;
+  }
+
+  /** Stream that wakes the batch tracker (a batch was created or cancelled). */
+  batchSignals(): string {
+    return `${this.prefix}:batches:signals`;
   }
 }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import { isOpenAiPath, toOpenAiError } from './openai-error.js';
 
 /** The body of every error answer. */
 export interface ErrorBody {
@@ -24,7 +25,8 @@ interface BodyParserError extends Error {
 /**
  * The one place errors become HTTP answers: HttpExceptions pass through with their status and
  * message (and extra fields such as `errors`), body parser errors keep their 4xx status, and
- * anything else is a 500 with an `error_id` that is logged with the stack.
+ * anything else is a 500 with an `error_id` that is logged with the stack. On the
+ * OpenAI-compatible routes the same answer takes OpenAI's `{error: {message, type, param, code}}`.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -41,7 +43,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    response.status(body.statusCode).json(body);
+    response.status(body.statusCode).json(isOpenAiPath(body.path) ? toOpenAiError(body) : body);
   }
 
   private toBody(exception: unknown, request: Request): ErrorBody {

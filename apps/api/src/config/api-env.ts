@@ -23,4 +23,27 @@ export class ApiEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   JOB_RETENTION_SECONDS: number = 86400;
+
+  /**
+   * Where uploaded and generated files (batch input, output and error files) are stored. Every api
+   * replica must see the same folder (a shared volume): any replica may serve or finish a batch.
+   */
+  @IsString()
+  @MinLength(1)
+  FILES_DIR: string = './.switchyard/files';
+
+  /** The largest file `POST /v1/files` accepts, in bytes (OpenAI's batch limit: 200 MB). */
+  @IsInt()
+  @Min(1)
+  FILES_MAX_BYTES: number = 200 * 1024 * 1024;
+
+  /** The most requests (lines) a batch input file may hold (OpenAI's limit: 50,000). */
+  @IsInt()
+  @Min(1)
+  BATCH_MAX_LINES: number = 50_000;
+
+  /** Lease of the batch tracker lock: another replica takes over this long after its holder dies. */
+  @IsInt()
+  @Min(1000)
+  BATCH_TRACKER_LEASE_MS: number = 10_000;
 }

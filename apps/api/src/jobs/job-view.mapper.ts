@@ -79,6 +79,9 @@ export function toJobView(job: Job<JobData, JobResult>, bullState: BullJobState)
     resumedFromToken: result?.resumedFromToken ?? null,
     error: state === 'failed' ? job.failedReason || null : null,
     reason: progress?.reason ?? null,
+    position: state === 'queued' ? (progress?.position ?? null) : null,
+    estimatedStartAt: state === 'queued' ? (progress?.estimatedStartAt ?? null) : null,
+    preemptions: result?.preemptions ?? job.data.preemptionLog ?? [],
   };
   const startedAt = result
     ? job.data.submittedAt + result.timings.queueWaitMs
@@ -107,6 +110,8 @@ export function cancelledQueuedView(queued: JobViewDto, at: number): JobViewDto 
     resumedFromToken: null,
     error: null,
     reason: null,
+    position: null,
+    estimatedStartAt: null,
   };
 }
 

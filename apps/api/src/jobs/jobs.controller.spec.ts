@@ -250,6 +250,7 @@ describe('JobsController', () => {
       gpuLayers: 2,
       resumes: 0,
       resumedFromToken: 0,
+      preemptions: [],
     };
     await job.updateProgress({ ...progress, phase: 'cancelled', result: partial });
     await job.moveToFailed(new Error(CANCELLED_REASON), 'token-1');
@@ -291,6 +292,7 @@ describe('JobsController', () => {
       gpuLayers: 0,
       resumes: 0,
       resumedFromToken: 0,
+      preemptions: [],
     };
     await job.moveToCompleted(result, 'token-2', false);
 

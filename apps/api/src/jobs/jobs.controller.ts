@@ -17,6 +17,8 @@ import { CreateJobDto } from './dto/create-job.dto.js';
 import type { JobAcceptedDto } from './dto/job-accepted.dto.js';
 import type { JobCancellingDto } from './dto/job-cancelling.dto.js';
 import type { JobViewDto } from './dto/job-view.dto.js';
+import type { SubmitJobsResultDto } from './dto/submit-jobs-result.dto.js';
+import { SubmitJobsDto } from './dto/submit-jobs.dto.js';
 import { formatServerSentEvent, JobEventsService } from './job-events.service.js';
 import { JobsService } from './jobs.service.js';
 
@@ -44,6 +46,23 @@ export class JobsController {
     response.setHeader('x-request-id', requestId);
     response.setHeader('location', accepted.links.self);
     return accepted;
+  }
+
+  /**
+   * Accepts many requests at once (202): each item is validated on its own and answered in order
+   * with its job or the reason it was refused; the accepted ones are enqueued together.
+   */
+  @Post('batch')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async createMany(
+    @Body() body: SubmitJobsDto,
+    @Headers('x-request-id') requestIdHeader: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<SubmitJobsResultDto> {
+    const requestId =
+      requestIdHeader && REQUEST_ID.test(requestIdHeader) ? requestIdHeader : randomUUID();
+    response.setHeader('x-request-id', requestId);
+    return this.jobs.submitMany(body.jobs, requestId);
   }
 
   /** The job's state, phase, output so far or result, timings and why it waits. */

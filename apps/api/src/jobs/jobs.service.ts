@@ -1,5 +1,12 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import {
+  BadRequestException,
+  ConflictException,
+  HttpException,
+  Inject,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import type { Job, JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import {
@@ -10,11 +17,14 @@ import {
   type SchedulerCommand,
 } from '#switchyard/contracts';
 import { JobStream, MessageStream, type JobsQueue } from '#switchyard/fleet';
+import { ApiValidationPipe } from '../common/api-validation.pipe.js';
+import type { FieldError } from '../common/field-error.js';
 import { ApiEnv } from '../config/api-env.js';
 import { JOBS_QUEUE_TOKEN } from '../core/tokens.js';
 import { ModelsService } from '../models/models.service.js';
-import type { CreateJobDto } from './dto/create-job.dto.js';
+import { CreateJobDto } from './dto/create-job.dto.js';
 import type { JobAcceptedDto } from './dto/job-accepted.dto.js';
+import type { RefusedItemDto, SubmitJobsResultDto } from './dto/submit-jobs-result.dto.js';
 import type { JobCancellingDto } from './dto/job-cancelling.dto.js';
 import type { JobViewDto } from './dto/job-view.dto.js';
 import {
@@ -23,6 +33,7 @@ import {
   REMOVABLE_BULL_STATES,
   toJobView,
 } from './job-view.mapper.js';
+import type { InferenceRequest } from './inference-request.js';
 
 /** The BullMQ job name of an inference request. */
 export const INFER_JOB_NAME = 'infer';
@@ -33,6 +44,15 @@ const CANCEL_REQUEST_TTL_SECONDS = 3600;
 /** How a cancel ended: removed from the queue at once (200), or asked of the scheduler (202). */
 export type CancelOutcome =
   { status: 200; body: JobViewDto } | { status: 202; body: JobCancellingDto };
+
+/** How one job of `cancelMany` ended: removed, being stopped, already finished, or unknown. */
+export type BulkCancelOutcome = 'removed' | 'cancelling' | 'finished' | 'missing';
+
+/** A job to enqueue with an id of the caller's choosing. */
+export interface NewJob<T extends JobData = JobData> {
+  id: string;
+  data: T;
+}
 
 /** Submits, reads and cancels inference jobs: one BullMQ job each, in the `jobs` queue. */
 @Injectable()
@@ -49,10 +69,47 @@ export class JobsService {
    * Enqueues a validated request at its class's priority. Throws NotFoundException (and
    * enqueues nothing) when the model is unknown.
    */
-  async submit(request: CreateJobDto, requestId: string): Promise<JobAcceptedDto> {
+  async submit(request: InferenceRequest, requestId: string): Promise<JobAcceptedDto> {
     await this.models.require(request.model);
     const id = randomUUID();
-    const data: JobData = {
+    const data = this.toJobData(request, requestId);
+    await this.queue.add(INFER_JOB_NAME, data, this.jobOptions(id, data));
+    return accepted(id, data);
+  }
+
+  /**
+   * Validates each item like a `POST /v1/jobs` body and enqueues the valid ones in one atomic
+   * addBulk; answers per item, in order: its job, or why it was refused.
+   */
+  async submitMany(items: unknown[], requestId: string): Promise<SubmitJobsResultDto> {
+    const pipe = new ApiValidationPipe(this.env);
+    const knownModels = new Map<string, Promise<unknown>>();
+    const jobs: NewJob[] = [];
+    const results: SubmitJobsResultDto['items'] = [];
+    for (const [index, item] of items.entries()) {
+      try {
+        const request = (await pipe.transform(item, {
+          type: 'body',
+          metatype: CreateJobDto,
+        })) as CreateJobDto;
+        if (!knownModels.has(request.model)) {
+          knownModels.set(request.model, this.models.require(request.model));
+        }
+        await knownModels.get(request.model);
+        const job = { id: randomUUID(), data: this.toJobData(request, `${requestId}/${index}`) };
+        jobs.push(job);
+        results.push({ index, ...accepted(job.id, job.data) });
+      } catch (error) {
+        results.push({ index, error: refusal(error) });
+      }
+    }
+    await this.enqueueMany(jobs);
+    return { accepted: jobs.length, refused: items.length - jobs.length, items: results };
+  }
+
+  /** The job data of a validated request, as accepted now. */
+  toJobData(request: InferenceRequest, requestId: string): JobData {
+    return {
       model: request.model,
       prompt: request.prompt,
       messages: request.messages?.map(({ role, content }) => ({ role, content })),
@@ -65,21 +122,33 @@ export class JobsService {
       submittedAt: Date.now(),
       requestId,
     };
+  }
+
+  /**
+   * Adds jobs with ids of the caller's choosing in one atomic addBulk, each at its class's
+   * priority. A job whose id exists already is left as it is (BullMQ ignores the duplicate).
+   */
+  async enqueueMany<T extends JobData>(jobs: NewJob<T>[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(
+      jobs.map(({ id, data }) => ({
+        name: INFER_JOB_NAME,
+        data,
+        opts: this.jobOptions(id, data),
+      })),
+    );
+  }
+
+  /** The BullMQ options of every inference job. */
+  private jobOptions(id: string, data: JobData): JobsOptions {
     const retention = { age: this.env.JOB_RETENTION_SECONDS };
-    await this.queue.add(INFER_JOB_NAME, data, {
+    return {
       jobId: id,
       // BullMQ serves jobs without a priority before every prioritized one: never leave it out.
-      priority: BULL_PRIORITY[request.priority],
+      priority: BULL_PRIORITY[data.priority],
       attempts: 1,
       removeOnComplete: retention,
       removeOnFail: retention,
-    });
-    return {
-      id,
-      state: 'queued',
-      model: request.model,
-      priority: request.priority,
-      links: { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` },
     };
   }
 
@@ -129,6 +198,37 @@ export class JobsService {
   }
 
   /**
+   * Cancels many jobs at once (a batch being cancelled): queued jobs are removed without a
+   * cancelled record, jobs a scheduler or worker holds are cancelled as `cancel` does, finished
+   * jobs are left alone.
+   */
+  async cancelMany(ids: string[]): Promise<Map<string, BulkCancelOutcome>> {
+    const states = await Promise.all(ids.map((id) => this.queue.getJobState(id)));
+    const outcomes = new Map<string, BulkCancelOutcome>();
+    const held: string[] = [];
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const state = states[i];
+        if (state === 'unknown') outcomes.set(id, 'missing');
+        else if (state === 'completed' || state === 'failed') outcomes.set(id, 'finished');
+        else if (!REMOVABLE_BULL_STATES.includes(state)) held.push(id);
+        // 0: the job was locked (taken) meanwhile.
+        else if ((await this.queue.remove(id)) === 1) outcomes.set(id, 'removed');
+        else held.push(id);
+      }),
+    );
+    for (const id of held) {
+      try {
+        await this.cancel(id);
+        outcomes.set(id, 'cancelling');
+      } catch (error) {
+        outcomes.set(id, error instanceof ConflictException ? 'finished' : 'missing');
+      }
+    }
+    return outcomes;
+  }
+
+  /**
    * Removes a queued job, leaving a cancelled record for GET. Returns undefined when the job
    * became active meanwhile (the caller then asks the scheduler).
    */
@@ -157,6 +257,29 @@ export class JobsService {
     await new JobStream(this.redis, this.keys, id).end('cancelled');
     return record;
   }
+}
+
+function accepted(id: string, data: JobData): JobAcceptedDto {
+  return {
+    id,
+    state: 'queued',
+    model: data.model,
+    priority: data.priority,
+    links: { self: `/v1/jobs/${id}`, events: `/v1/jobs/${id}/events` },
+  };
+}
+
+/** Why an item of `submitMany` was refused, as `POST /v1/jobs` would have answered it. */
+function refusal(error: unknown): RefusedItemDto['error'] {
+  if (!(error instanceof HttpException)) throw error;
+  const answer = error.getResponse();
+  if (typeof answer === 'string') return { statusCode: error.getStatus(), message: answer };
+  const { message, errors } = answer as { message?: string; errors?: FieldError[] };
+  return {
+    statusCode: error.getStatus(),
+    message: message ?? error.message,
+    ...(error instanceof BadRequestException && errors ? { errors } : {}),
+  };
 }
 
 function notFound(id: string): NotFoundException {

@@ -40,6 +40,11 @@ export class ModelsService implements OnModuleInit {
     return { object: 'list', data };
   }
 
+  /** One model in the shape of OpenAI's model object; throws NotFoundException like `require`. */
+  async get(name: string): Promise<ModelDto> {
+    return this.toDto(await this.require(name));
+  }
+
   /** Scans the models folder; concurrent callers share one scan. */
   private scan(): Promise<ModelRegistry> {
     this.rescan ??= ModelRegistry.scan(this.env.MODELS_DIR, {

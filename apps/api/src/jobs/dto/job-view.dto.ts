@@ -1,3 +1,4 @@
+import type { PreemptionRecord } from '#switchyard/contracts';
 import type {
   FinishReason,
   JobPhase,
@@ -41,4 +42,10 @@ export interface JobViewDto {
   error: string | null;
   /** Why it waits (or moved), as the scheduler explains it. */
   reason: string | null;
+  /** While queued: position among the waiting jobs of its class (1 = next). */
+  position: number | null;
+  /** While queued: the scheduler's predicted start (epoch ms). */
+  estimatedStartAt: number | null;
+  /** Every preemption so far, with its measured costs (stop, KV save, restore or recompute). */
+  preemptions: PreemptionRecord[];
 }
