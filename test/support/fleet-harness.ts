@@ -40,6 +40,13 @@ export interface JobView {
   submittedAt: number;
   resumes?: number | null;
   resumedFromToken?: number | null;
+  preemptions?: {
+    generatedTokens: number;
+    stopMs: number;
+    resumedBy?: string;
+    resumeMs?: number;
+    resumedOn?: string;
+  }[];
   error: string | null;
 }
 

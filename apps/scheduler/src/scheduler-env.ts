@@ -13,7 +13,7 @@ export class SchedulerEnv extends CommonEnv {
   @IsIn(POLICY_NAMES as unknown as string[], {
     message: `SCHEDULER_POLICY must be one of ${POLICY_NAMES.join(', ')}`,
   })
-  SCHEDULER_POLICY: PolicyName = 'lru';
+  SCHEDULER_POLICY: PolicyName = POLICY_NAMES[0];
 
   /** How many queued jobs the scheduler holds in its look-ahead window. */
   @IsInt()

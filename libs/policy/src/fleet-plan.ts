@@ -1,5 +1,11 @@
 import type { Action } from './action.js';
-import type { FleetSnapshot, PolicyJob, PolicyLoadedModel, PolicyWorker } from './snapshot.js';
+import type {
+  FleetSnapshot,
+  PolicyJob,
+  PolicyLoadedModel,
+  PolicyRunningJob,
+  PolicyWorker,
+} from './snapshot.js';
 
 /**
  * A working copy of the fleet that a policy changes as it decides, so each action it emits
@@ -42,13 +48,18 @@ export class FleetPlan {
     return this.workers.filter((w) => !w.draining && w.models.includes(model));
   }
 
-  /** Emits a load and books its memory and slots. */
-  load(worker: PolicyWorker, model: string, gpuLayers: number, reason: string): void {
-    const spec = this.snapshot.models[model];
+  /** Emits a load and books its memory (the model's full-copy figure unless given) and slots. */
+  load(
+    worker: PolicyWorker,
+    model: string,
+    gpuLayers: number,
+    reason: string,
+    memoryBytes = this.snapshot.models[model].memoryBytes,
+  ): void {
     worker.loaded.push({
       model,
       gpuLayers,
-      memoryBytes: spec.memoryBytes,
+      memoryBytes,
       slots: worker.slotsPerModel,
       busySlots: 0,
       loadedAt: this.snapshot.now,
@@ -69,6 +80,51 @@ export class FleetPlan {
   unload(worker: PolicyWorker, model: string, reason: string): void {
     worker.loaded = worker.loaded.filter((m) => m.model !== model);
     this.actions.push({ type: 'unload', workerId: worker.id, model, reason });
+  }
+
+  /** Emits a re-offload of an idle loaded model and books its memory at the new level. */
+  reoffload(
+    worker: PolicyWorker,
+    model: string,
+    gpuLayers: number,
+    memoryBytes: number,
+    reason: string,
+  ): void {
+    const loaded = this.loadedModel(worker, model);
+    if (!loaded) throw new Error(`reoffload of ${model} on ${worker.id}, where it is not loaded`);
+    loaded.gpuLayers = gpuLayers;
+    loaded.memoryBytes = memoryBytes;
+    this.actions.push({ type: 'reoffload', workerId: worker.id, model, gpuLayers, reason });
+  }
+
+  /**
+   * Emits a preemption. With `releaseSlot` the job leaves the plan at once (its slot is free for a
+   * dispatch in this decision); otherwise it keeps its slot until the worker reports it stopped.
+   */
+  preempt(
+    worker: PolicyWorker,
+    job: PolicyRunningJob,
+    path: 'keep-kv' | 'recompute',
+    reason: string,
+    releaseSlot: boolean,
+  ): void {
+    if (releaseSlot) {
+      worker.running = worker.running.filter((r) => r.jobId !== job.jobId);
+      const loaded = this.loadedModel(worker, job.model);
+      if (loaded) loaded.busySlots = Math.max(0, loaded.busySlots - 1);
+    } else {
+      worker.running = worker.running.map((r) =>
+        r.jobId === job.jobId ? { ...r, preempting: true } : r,
+      );
+    }
+    this.actions.push({
+      type: 'preempt',
+      workerId: worker.id,
+      jobId: job.jobId,
+      model: job.model,
+      path,
+      reason,
+    });
   }
 
   /** Emits a dispatch and books a slot. */

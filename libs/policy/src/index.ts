@@ -4,3 +4,6 @@ export * from './fleet-plan.js';
 export * from './lru-policy.js';
 export * from './policies.js';
 export * from './policy-settings.js';
+export * from './sensitivity-policy.js';
+export * from './sla-targets.js';
+export * from './offload-allocator.js';

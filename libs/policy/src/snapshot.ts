@@ -35,6 +35,11 @@ export interface PolicyRunningJob {
   maxTokens?: number;
   /** Times it was already preempted. */
   preemptions?: number;
+  /**
+   * A preempt was sent for it and it still holds its slot (stopping, or saving its KV state): it
+   * is not preempted again, and its slot counts as free at its next token.
+   */
+  preempting?: boolean;
 }
 
 /** A worker as the policy sees it. */
@@ -67,6 +72,8 @@ export interface PolicyJob {
   checkpointTokens?: number;
   /** Times it was preempted so far. */
   preemptions?: number;
+  /** The job's own completion deadline (epoch ms), in place of its class's completion SLA. */
+  deadlineAt?: number;
 }
 
 /** Service-level targets of one class, in ms from submission. */

@@ -1,0 +1,239 @@
+import { classRank } from '#switchyard/contracts';
+import type { WaitReason } from './action.js';
+import { formatBytes } from './format.js';
+import {
+  bestHarmlessFinish,
+  chooseNormal,
+  chooseUrgent,
+  meetsTargets,
+  normalTier,
+  OptionCollector,
+  runnerUp,
+  wouldMissSla,
+  type JobContext,
+} from './plan-choice.js';
+import { isHarmless, type PlanOption } from './plan-option.js';
+import { PlanReasons } from './plan-reasons.js';
+import { PlacementOptions } from './placement-options.js';
+import { PreemptionOptions } from './preemption-options.js';
+import type { RoundState } from './round-state.js';
+import { describeSla, slaTargets } from './sla-targets.js';
+import type { PolicyJob } from './snapshot.js';
+
+/**
+ * How a job is considered: `full` weighs every option; `ready-only` takes a free slot of a loaded
+ * copy or leaves the job for later (batching same-model jobs before anything is evicted).
+ */
+export type PlacementMode = 'full' | 'ready-only';
+
+interface Wait {
+  job: PolicyJob;
+  reason: string;
+  estimatedStartAt?: number;
+}
+
+/**
+ * Places jobs one at a time on the round's plan: collects the options, chooses by the rules of
+ * plan-choice, applies the chosen one's steps (preempt, unload, re-offload, load) and dispatches
+ * the job, or books the wait it was given so the jobs behind it see the queue.
+ */
+export class JobPlacer {
+  private readonly placement: PlacementOptions;
+  private readonly preemption: PreemptionOptions;
+  private readonly reasons: PlanReasons;
+  private readonly waits: Wait[] = [];
+
+  constructor(private readonly round: RoundState) {
+    this.placement = new PlacementOptions(round);
+    this.preemption = new PreemptionOptions(round, this.placement);
+    this.reasons = new PlanReasons(round);
+  }
+
+  /** Places a job; false only in `ready-only` mode when it was left for later. */
+  place(job: PolicyJob, mode: PlacementMode): boolean {
+    const r = this.round;
+    if (!r.oracle.model(job.model) || r.candidates(job.model).length === 0) {
+      this.wait(job, `no live worker can serve model ${job.model}`);
+      return true;
+    }
+    const context: JobContext = { job, targets: slaTargets(job, r.settings), now: r.now };
+    const out = new OptionCollector(context);
+    const takeFree = r.mayTakeFreeSlot(job);
+    this.placement.onCopies(job, out, takeFree);
+    if (mode === 'ready-only') {
+      // Batching: a free slot of a loaded copy is taken before any job loads or evicts a model.
+      const chosen = chooseNormal(context, out.options);
+      if (chosen?.kind !== 'ready') return false;
+      if (normalTier(context, chosen, bestHarmlessFinish(out.options)) !== 0) return false;
+      this.apply(context, chosen, out, false, true);
+      return true;
+    }
+    // With no slot free anywhere for this model, a job with a copy can only queue behind it.
+    const hasCopy = r.realCopies(job.model).length > 0 || r.virtualCopiesOf(job.model).length > 0;
+    if (!hasCopy || (takeFree && r.anyCapacityFor(job.model))) {
+      this.placement.onOtherWorkers(job, out, takeFree);
+    }
+    let chosen = chooseNormal(context, out.options);
+    const urgent = job.priority !== 'batch' && wouldMissSla(context, out.options);
+    if (urgent) {
+      if (r.anyVictimFor(classRank(job.priority))) {
+        this.preemption.collect(job, out, takeFree);
+      }
+      chosen = chooseUrgent(context, out.options);
+    }
+    if (!chosen) {
+      this.wait(job, this.unplaceable(job));
+      return true;
+    }
+    this.apply(context, chosen, out, urgent);
+    return true;
+  }
+
+  /** Every waiting job with its reason, its 1-based position in its class and its estimated start. */
+  waiting(): WaitReason[] {
+    const counts = new Map<string, number>();
+    return this.waits
+      .map((wait, order) => ({ wait, order }))
+      .sort(
+        (a, b) =>
+          classRank(a.wait.job.priority) - classRank(b.wait.job.priority) || a.order - b.order,
+      )
+      .map(({ wait }) => {
+        const position = (counts.get(wait.job.priority) ?? 0) + 1;
+        counts.set(wait.job.priority, position);
+        const estimate = wait.estimatedStartAt;
+        return {
+          jobId: wait.job.id,
+          reason: wait.reason,
+          position,
+          ...(estimate !== undefined && Number.isFinite(estimate)
+            ? { estimatedStartAt: Math.round(estimate) }
+            : {}),
+        };
+      });
+  }
+
+  private apply(
+    context: JobContext,
+    chosen: PlanOption,
+    out: OptionCollector,
+    urgent: boolean,
+    batching = false,
+  ): void {
+    const r = this.round;
+    const options = out.options;
+    const { job } = context;
+    const worker = chosen.worker;
+    for (const step of chosen.steps) {
+      switch (step.type) {
+        case 'unload': {
+          const loaded = r.plan.loadedModel(worker, step.model)!;
+          r.unload(worker, step.model, this.reasons.unload(job, worker, loaded, step.reloadMs));
+          break;
+        }
+        case 'reoffload':
+          r.reoffload(
+            worker,
+            step.model,
+            step.gpuLayers,
+            step.memoryBytes,
+            this.reasons.shrink(job, step),
+          );
+          break;
+        case 'load':
+          r.load(
+            worker,
+            job.model,
+            step.gpuLayers,
+            step.memoryBytes,
+            this.reasons.load(job, chosen, step, options),
+          );
+          break;
+        case 'preempt': {
+          const reason = this.reasons.preempt(
+            job,
+            context.targets,
+            chosen,
+            step.run,
+            step.path,
+            step.costMs,
+            this.bestHarmless(options),
+            this.nextCheapest(context, chosen, options),
+          );
+          r.preempt(worker, step.run, step.path, reason, chosen.dispatchNow, step.freedAt);
+          break;
+        }
+      }
+    }
+    const other = runnerUp(chosen, options);
+    const note = this.slaNote(context, chosen, urgent) + this.floorNote(job, chosen);
+    if (chosen.dispatchNow) {
+      const batched = batching ? '; batched onto a loaded copy before any load' : '';
+      const reason = this.reasons.dispatch(job, chosen, other, out.bound) + batched + note;
+      r.dispatch(worker, job, chosen.finishAt, reason);
+      return;
+    }
+    if (chosen.kind === 'wait-memory' || chosen.kind === 'pause-evict') {
+      r.addVirtualCopy(worker, job.model, chosen.gpuLayers, chosen.startAt);
+    }
+    r.book(worker, job.model, chosen.finishAt);
+    this.wait(job, this.reasons.wait(job, chosen, other, out.bound) + note, chosen.startAt);
+  }
+
+  /** Says so when a higher-class job misses its SLA anyway, and why nothing was preempted. */
+  private slaNote(context: JobContext, chosen: PlanOption, urgent: boolean): string {
+    if (!urgent || meetsTargets(context, chosen)) return '';
+    const r = this.round;
+    const sla = describeSla(context.targets, r.now);
+    const why = r.anyVictimFor(classRank(context.job.priority))
+      ? 'no preemption would start it sooner'
+      : 'no lower-class job may be preempted (class, preemption cap or batch floor)';
+    return `; misses its SLA (${sla}): ${why}`;
+  }
+
+  /** Names the batch floor when a batch job gets a slot the higher classes had to leave to it. */
+  private floorNote(job: PolicyJob, chosen: PlanOption): string {
+    const r = this.round;
+    if (job.priority !== 'batch' || !chosen.dispatchNow || r.batchRunning >= r.batchFloorSlots) {
+      return '';
+    }
+    return `; batch floor: ${r.batchFloorSlots} slot(s) of the fleet kept for batch work`;
+  }
+
+  private bestHarmless(options: PlanOption[]): PlanOption | undefined {
+    return options.filter(isHarmless).sort((a, b) => a.finishAt - b.finishAt)[0];
+  }
+
+  /** The runner-up among the harmful options: those meeting the SLA first, then by cost. */
+  private nextCheapest(context: JobContext, chosen: PlanOption, options: PlanOption[]) {
+    return options
+      .filter((o) => o !== chosen && !isHarmless(o))
+      .sort(
+        (a, b) =>
+          Number(meetsTargets(context, b)) - Number(meetsTargets(context, a)) ||
+          a.harmMs - b.harmMs ||
+          a.finishAt - b.finishAt,
+      )[0];
+  }
+
+  /** Why a job has no option at all: too large for every budget, or every candidate is full. */
+  private unplaceable(job: PolicyJob): string {
+    const { oracle } = this.round;
+    const candidates = this.round.candidates(job.model);
+    const needs = candidates.map((w) =>
+      oracle.memoryAt(job.model, w, oracle.minLevel(job.model, w)),
+    );
+    if (candidates.every((w, i) => w.memoryBudgetBytes < needs[i])) {
+      return `${job.model} needs ${formatBytes(Math.min(...needs))}, more than any worker's budget`;
+    }
+    return `no worker can take ${job.model} now: every candidate is full and none frees memory for it`;
+  }
+
+  private wait(job: PolicyJob, reason: string, estimatedStartAt?: number): void {
+    this.waits.push({
+      job,
+      reason,
+      ...(estimatedStartAt === undefined ? {} : { estimatedStartAt }),
+    });
+  }
+}

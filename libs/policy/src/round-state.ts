@@ -1,0 +1,434 @@
+import { classRank, type PriorityClass } from '#switchyard/contracts';
+import { CostOracle, type PauseCosts, type PredictionMemo } from './cost-oracle.js';
+import { DemandIndex } from './demand-index.js';
+import { FleetPlan } from './fleet-plan.js';
+import { compareIds } from './format.js';
+import { DEFAULT_POLICY_SETTINGS } from './policy-settings.js';
+import { SlotTimeline } from './slot-timeline.js';
+import { WorkerModelMap } from './worker-model-map.js';
+import type {
+  FleetSnapshot,
+  PolicyJob,
+  PolicyLoadedModel,
+  PolicyRunningJob,
+  PolicySettings,
+  PolicyWorker,
+} from './snapshot.js';
+
+/** Share of a worker's host memory the policy lets loaded models take. */
+const HOST_MEMORY_SHARE = 0.9;
+
+/**
+ * Everything one decision knows and changes as it goes: the fleet plan (memory, slots, actions),
+ * predicted slot timelines per worker and per loaded copy (the queue ahead of each job), when
+ * each copy loaded this round is ready, copies the round expects to load later ("virtual"), and
+ * the batch floor. Every change of the fleet goes through it so these stay consistent.
+ */
+export class RoundState {
+  readonly plan: FleetPlan;
+  readonly oracle: CostOracle;
+  readonly demand: DemandIndex;
+  readonly settings: PolicySettings;
+  readonly now: number;
+  /** Slots batch work keeps while batch jobs wait or run (see batchFloorShare). */
+  readonly batchFloorSlots: number;
+  /** Batch jobs running (or dispatched in this decision), preempted ones excluded. */
+  batchRunning = 0;
+  /** Free job slots of the live workers (each worker's cap minus what runs there). */
+  freeSlots = 0;
+
+  private readonly workerSlots = new Map<string, SlotTimeline>();
+  private readonly modelSlots = new WorkerModelMap<SlotTimeline>();
+  private readonly virtualCopies = new Map<string, Map<PolicyWorker, number>>();
+  private readonly readyAt = new WorkerModelMap<number>();
+  private readonly commandsUntil = new Map<string, number>();
+  private readonly runEnds = new Map<string, number>();
+  private readonly pauseCostCache = new Map<string, PauseCosts>();
+  private readonly candidateCache = new Map<string, PolicyWorker[]>();
+  private readonly servable = new Map<string, Set<string>>();
+  private readonly copies = new Map<string, Set<PolicyWorker>>();
+  private readonly copyLists = new Map<string, PolicyWorker[]>();
+  private readonly withCapacity = new Set<PolicyWorker>();
+  private readonly freeByWorker = new Map<string, number>();
+  private readonly dispatched = new Set<string>();
+  private readonly versions = new Map<PolicyWorker, number>();
+  private readonly kindVersions = new Map<string, number>();
+  private readonly victims = new Map<PriorityClass, number>();
+
+  constructor(snapshot: FleetSnapshot, memo: PredictionMemo) {
+    this.plan = new FleetPlan(snapshot);
+    this.oracle = new CostOracle(snapshot, memo);
+    this.demand = new DemandIndex(snapshot, this.oracle);
+    this.settings = snapshot.settings ?? DEFAULT_POLICY_SETTINGS;
+    this.now = snapshot.now;
+    for (const worker of this.plan.workers) this.indexWorker(worker);
+    const live = this.plan.workers.filter((w) => !w.draining);
+    const totalSlots = live.reduce((sum, w) => sum + w.maxConcurrentJobs, 0);
+    const batchWaiting = snapshot.backlog.filter((j) => j.priority === 'batch').length;
+    const batchJobs = batchWaiting + this.batchRunning;
+    const share = this.settings.batchFloorShare;
+    // Rounded up, so a small fleet still keeps one slot for batch work while it has any; but never
+    // the last slot, or a one-slot fleet would serve batch before interactive work.
+    this.batchFloorSlots =
+      share > 0 && batchJobs > 0
+        ? Math.min(Math.ceil(share * totalSlots), batchJobs, Math.max(0, totalSlots - 1))
+        : 0;
+  }
+
+  /** Live workers that can serve `model`, by id. */
+  candidates(model: string): PolicyWorker[] {
+    let list = this.candidateCache.get(model);
+    if (!list) {
+      list = this.plan.workers
+        .filter((w) => !w.draining && this.serves(w, model))
+        .sort((a, b) => compareIds(a.id, b.id));
+      this.candidateCache.set(model, list);
+    }
+    return list;
+  }
+
+  /** Whether the worker has `model` in its registry. */
+  serves(worker: PolicyWorker, model: string): boolean {
+    return this.servable.get(worker.id)?.has(model) ?? false;
+  }
+
+  /** Live workers holding a loaded copy of `model`, by id. */
+  realCopies(model: string): PolicyWorker[] {
+    let list = this.copyLists.get(model);
+    if (!list) {
+      list = [...(this.copies.get(model) ?? [])].sort((a, b) => compareIds(a.id, b.id));
+      this.copyLists.set(model, list);
+    }
+    return list;
+  }
+
+  /** Workers where the round expects to load `model` later, with the level, in the order planned. */
+  virtualCopiesOf(model: string): [PolicyWorker, number][] {
+    return [...(this.virtualCopies.get(model) ?? [])];
+  }
+
+  /** Whether the round expects `model` on `worker` later. */
+  hasVirtualCopy(worker: PolicyWorker, model: string): boolean {
+    return this.virtualCopies.get(model)?.has(worker) ?? false;
+  }
+
+  /** Whether some live worker serving `model` can start a job now. */
+  anyCapacityFor(model: string): boolean {
+    for (const worker of this.withCapacity) if (this.serves(worker, model)) return true;
+    return false;
+  }
+
+  /** Whether the worker is under its concurrent-job cap. */
+  hasCapacity(worker: PolicyWorker): boolean {
+    return worker.running.length < worker.maxConcurrentJobs;
+  }
+
+  /**
+   * When the worker's slots and the copy's slots next have room, and the worker has applied this
+   * round's loads (it applies commands in order, so a run waits behind a load), in epoch ms.
+   */
+  slotFreeAt(worker: PolicyWorker, model: string): number {
+    const copy = this.modelSlots.get(worker, model);
+    return Math.max(
+      this.workerFreeAt(worker),
+      copy?.earliest ?? Infinity,
+      this.modelReadyAt(worker, model),
+      this.commandsFreeAt(worker),
+    );
+  }
+
+  /** When the worker next has room for one more job (epoch ms). */
+  workerFreeAt(worker: PolicyWorker): number {
+    return this.workerTimeline(worker).earliest;
+  }
+
+  /** When a job dispatched now to a loaded copy starts: after the copy's and the worker's loads. */
+  readyStartAt(worker: PolicyWorker, model: string): number {
+    return Math.max(this.modelReadyAt(worker, model), this.commandsFreeAt(worker));
+  }
+
+  /** When every slot of a copy is free (epoch ms). */
+  copyIdleAt(worker: PolicyWorker, model: string): number {
+    return this.modelSlots.get(worker, model)?.latest ?? this.now;
+  }
+
+  /** When a copy loaded or re-offloaded this round is usable (now otherwise). */
+  modelReadyAt(worker: PolicyWorker, model: string): number {
+    return this.readyAt.get(worker, model) ?? this.now;
+  }
+
+  /** When the worker has applied the loads sent to it this round. */
+  commandsFreeAt(worker: PolicyWorker): number {
+    return Math.max(this.now, this.commandsUntil.get(worker.id) ?? this.now);
+  }
+
+  /** Host memory left for another copy on a GPU worker (Infinity when it is not reported). */
+  hostFree(worker: PolicyWorker): number {
+    const total = worker.device.ramTotalBytes;
+    if (worker.device.kind === 'cpu' || !(total > 0)) return Infinity;
+    const used = worker.loaded.reduce(
+      (sum, m) => sum + this.oracle.hostBytesAt(m.model, worker, m.gpuLayers),
+      0,
+    );
+    return total * HOST_MEMORY_SHARE - used;
+  }
+
+  /** The most GPU layers `model` gets on the worker within `bytes` of its budget. */
+  levelWithin(worker: PolicyWorker, model: string, bytes: number): number | undefined {
+    return this.oracle.maxLevelWithin(model, worker, bytes, this.hostFree(worker));
+  }
+
+  /** Jobs of the copy running there. */
+  runningOf(worker: PolicyWorker, model: string): PolicyRunningJob[] {
+    return worker.running.filter((r) => r.model === model);
+  }
+
+  /** True for a loaded copy nothing runs on and nothing was sent to this round. */
+  isIdle(worker: PolicyWorker, loaded: PolicyLoadedModel): boolean {
+    return (
+      loaded.busySlots === 0 &&
+      !this.readyAt.has(worker, loaded.model) &&
+      !worker.running.some((r) => r.model === loaded.model)
+    );
+  }
+
+  /** When an idle copy has been resident for the minimum time and may be evicted. */
+  evictableAt(loaded: PolicyLoadedModel): number {
+    return loaded.loadedAt + this.settings.minResidencyMs;
+  }
+
+  /** A running job's predicted end (epoch ms). */
+  runEnd(run: PolicyRunningJob): number {
+    return this.runEnds.get(run.jobId) ?? this.now;
+  }
+
+  /** Pause costs of a running job, computed once per round. */
+  pauseCosts(worker: PolicyWorker, run: PolicyRunningJob): PauseCosts {
+    let costs = this.pauseCostCache.get(run.jobId);
+    if (!costs) {
+      costs = this.oracle.pauseCosts(run, worker, this.levelOf(worker, run.model));
+      this.pauseCostCache.set(run.jobId, costs);
+    }
+    return costs;
+  }
+
+  /** Milliseconds until a running job stops at its next token. */
+  stopMs(worker: PolicyWorker, run: PolicyRunningJob): number {
+    return this.oracle.msPerToken(run.model, worker, this.levelOf(worker, run.model));
+  }
+
+  /** GPU layers of a copy (its top when not loaded there). */
+  levelOf(worker: PolicyWorker, model: string): number {
+    return this.plan.loadedModel(worker, model)?.gpuLayers ?? this.oracle.topLevel(model, worker);
+  }
+
+  /** Whether a running job may be preempted for a job of `rank` (class, cap, batch floor). */
+  mayPreempt(run: PolicyRunningJob, rank: number): boolean {
+    if (classRank(run.priority) <= rank || !this.isVictim(run)) return false;
+    return run.priority !== 'batch' || this.batchRunning - 1 >= this.batchFloorSlots;
+  }
+
+  /**
+   * A job the worker has started (not one whose dispatch is in flight, which it could not stop
+   * yet), that is not being preempted already and is under the preemption cap.
+   */
+  private isVictim(run: PolicyRunningJob): boolean {
+    return (
+      run.startedAt !== undefined &&
+      !run.preempting &&
+      !this.dispatched.has(run.jobId) &&
+      (run.preemptions ?? 0) < this.settings.maxPreemptionsPerJob
+    );
+  }
+
+  /** Dispatches a job and books its slot until its predicted finish. */
+  dispatch(worker: PolicyWorker, job: PolicyJob, finishAt: number, reason: string): void {
+    this.plan.dispatch(worker, job, reason);
+    this.dispatched.add(job.id);
+    this.touch(worker);
+    this.book(worker, job.model, finishAt);
+    if (job.priority === 'batch') this.batchRunning += 1;
+    this.runEnds.set(job.id, finishAt);
+    this.refreshCapacity(worker);
+  }
+
+  /** Books a waiting job's predicted run on a (real or virtual) copy, for the jobs behind it. */
+  book(worker: PolicyWorker, model: string, finishAt: number): void {
+    this.touch(worker, false);
+    this.workerTimeline(worker).take(finishAt);
+    this.modelSlots.get(worker, model)?.take(finishAt);
+  }
+
+  /** Loads a copy; it is ready once the worker's earlier loads and this one are done. */
+  load(
+    worker: PolicyWorker,
+    model: string,
+    gpuLayers: number,
+    bytes: number,
+    reason: string,
+  ): void {
+    this.touch(worker);
+    this.plan.load(worker, model, gpuLayers, reason, bytes);
+    const ready = this.commandsFreeAt(worker) + this.oracle.loadMs(model, worker, gpuLayers);
+    this.commandsUntil.set(worker.id, ready);
+    this.readyAt.set(worker, model, ready);
+    const slots = Math.min(worker.slotsPerModel, worker.maxConcurrentJobs);
+    this.modelSlots.set(worker, model, new SlotTimeline(slots, [], ready));
+    this.virtualCopies.get(model)?.delete(worker);
+    this.addCopy(worker, model);
+  }
+
+  /** Unloads an idle copy. */
+  unload(worker: PolicyWorker, model: string, reason: string): void {
+    this.touch(worker);
+    this.plan.unload(worker, model, reason);
+    this.modelSlots.delete(worker, model);
+    this.copies.get(model)?.delete(worker);
+    this.copyLists.delete(model);
+  }
+
+  /** Re-offloads an idle copy: a reload at another level, ready after the worker's earlier loads. */
+  reoffload(
+    worker: PolicyWorker,
+    model: string,
+    gpuLayers: number,
+    bytes: number,
+    reason: string,
+  ): void {
+    this.touch(worker);
+    this.plan.reoffload(worker, model, gpuLayers, bytes, reason);
+    const ready = this.commandsFreeAt(worker) + this.oracle.loadMs(model, worker, gpuLayers);
+    this.commandsUntil.set(worker.id, ready);
+    this.readyAt.set(worker, model, ready);
+  }
+
+  /**
+   * Preempts a running job; its slot is free at `freedAt`, and at once in the plan with
+   * `releaseSlot` (a dispatch in this decision may take it).
+   */
+  preempt(
+    worker: PolicyWorker,
+    run: PolicyRunningJob,
+    path: 'keep-kv' | 'recompute',
+    reason: string,
+    releaseSlot: boolean,
+    freedAt: number,
+  ): void {
+    this.touch(worker);
+    if (this.isVictim(run)) this.countVictim(run, -1);
+    this.plan.preempt(worker, run, path, reason, releaseSlot);
+    const end = this.runEnd(run);
+    this.workerTimeline(worker).release(end, freedAt);
+    this.modelSlots.get(worker, run.model)?.release(end, freedAt);
+    this.runEnds.set(run.jobId, freedAt);
+    if (run.priority === 'batch') this.batchRunning -= 1;
+    this.refreshCapacity(worker);
+  }
+
+  /** Records that `model` should be loaded on the worker once memory frees, at `readyAt`. */
+  addVirtualCopy(worker: PolicyWorker, model: string, gpuLayers: number, readyAt: number): void {
+    this.touch(worker);
+    const copies = this.virtualCopies.get(model) ?? new Map<PolicyWorker, number>();
+    copies.set(worker, gpuLayers);
+    this.virtualCopies.set(model, copies);
+    const slots = Math.min(worker.slotsPerModel, worker.maxConcurrentJobs);
+    this.modelSlots.set(worker, model, new SlotTimeline(slots, [], readyAt));
+  }
+
+  /** When the first slot of a virtual copy is free. */
+  virtualSlotFreeAt(worker: PolicyWorker, model: string): number {
+    const copy = this.modelSlots.get(worker, model);
+    return Math.max(this.workerFreeAt(worker), copy?.earliest ?? Infinity);
+  }
+
+  /** Changes each time the worker's plan changes (slots, memory, loads, queue): a cache key. */
+  version(worker: PolicyWorker): number {
+    return this.versions.get(worker) ?? 0;
+  }
+
+  /** Changes each time the free slots or memory of a worker of the device kind change. */
+  kindVersion(key: string): number {
+    return this.kindVersions.get(key) ?? 0;
+  }
+
+  /** Slots still owed to batch work: higher classes leave this many free slots to it. */
+  owedToBatch(): number {
+    return Math.max(0, this.batchFloorSlots - this.batchRunning);
+  }
+
+  /** Whether a job of this class may take a free slot, given what is owed to batch work. */
+  mayTakeFreeSlot(job: PolicyJob): boolean {
+    return job.priority === 'batch' || this.freeSlots > this.owedToBatch();
+  }
+
+  /** Whether some running job may be preempted for a job of `rank`. */
+  anyVictimFor(rank: number): boolean {
+    const standard = this.victims.get('standard') ?? 0;
+    const batch = this.victims.get('batch') ?? 0;
+    const batchAllowed = batch > 0 && this.batchRunning - 1 >= this.batchFloorSlots;
+    return (
+      (rank < classRank('standard') && standard > 0) || (rank < classRank('batch') && batchAllowed)
+    );
+  }
+
+  private workerTimeline(worker: PolicyWorker): SlotTimeline {
+    return this.workerSlots.get(worker.id)!;
+  }
+
+  private indexWorker(worker: PolicyWorker): void {
+    this.servable.set(worker.id, new Set(worker.models));
+    const ends: number[] = [];
+    const endsByModel = new Map<string, number[]>();
+    for (const run of worker.running) {
+      const end = run.preempting
+        ? this.now + this.stopMs(worker, run)
+        : this.now + this.oracle.remainingMs(run, worker, this.levelOf(worker, run.model));
+      this.runEnds.set(run.jobId, end);
+      ends.push(end);
+      endsByModel.set(run.model, [...(endsByModel.get(run.model) ?? []), end]);
+      if (worker.draining) continue;
+      if (run.priority === 'batch' && !run.preempting) this.batchRunning += 1;
+      if (this.isVictim(run)) this.countVictim(run, 1);
+    }
+    this.workerSlots.set(worker.id, new SlotTimeline(worker.maxConcurrentJobs, ends, this.now));
+    for (const loaded of worker.loaded) {
+      const timeline = new SlotTimeline(
+        loaded.slots,
+        endsByModel.get(loaded.model) ?? [],
+        this.now,
+      );
+      this.modelSlots.set(worker, loaded.model, timeline);
+      if (!worker.draining) this.addCopy(worker, loaded.model);
+    }
+    this.refreshCapacity(worker);
+  }
+
+  /** Marks the worker changed; `slotsOrMemory` false when only its queue moved. */
+  private touch(worker: PolicyWorker, slotsOrMemory = true): void {
+    this.versions.set(worker, this.version(worker) + 1);
+    if (!slotsOrMemory) return;
+    const key = this.oracle.speedKey(worker);
+    this.kindVersions.set(key, this.kindVersion(key) + 1);
+  }
+
+  private countVictim(run: PolicyRunningJob, delta: number): void {
+    this.victims.set(run.priority, (this.victims.get(run.priority) ?? 0) + delta);
+  }
+
+  private addCopy(worker: PolicyWorker, model: string): void {
+    const set = this.copies.get(model) ?? new Set<PolicyWorker>();
+    set.add(worker);
+    this.copies.set(model, set);
+    this.copyLists.delete(model);
+  }
+
+  private refreshCapacity(worker: PolicyWorker): void {
+    const free = worker.draining
+      ? 0
+      : Math.max(0, worker.maxConcurrentJobs - worker.running.length);
+    this.freeSlots += free - (this.freeByWorker.get(worker.id) ?? 0);
+    this.freeByWorker.set(worker.id, free);
+    if (free > 0) this.withCapacity.add(worker);
+    else this.withCapacity.delete(worker);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * When each slot of a worker (or of one model on it) is predicted to be free, ascending. Jobs
+ * booked on it push its times forward, which is how a round accounts for the queue ahead of a job.
+ */
+export class SlotTimeline {
+  private readonly times: number[];
+
+  /** `busyUntil`: predicted ends of the jobs running there; slots beyond them are free at `from`. */
+  constructor(slots: number, busyUntil: readonly number[], from: number) {
+    const ends = [...busyUntil].sort((a, b) => a - b);
+    const free = Math.max(0, slots - ends.length);
+    // More jobs than slots (the cap was lowered): a slot frees only when the excess has left.
+    this.times = slots <= 0 ? [] : [...new Array<number>(free).fill(from), ...ends.slice(-slots)];
+  }
+
+  /** When the first slot is free; Infinity when there are none. */
+  get earliest(): number {
+    return this.times[0] ?? Infinity;
+  }
+
+  /** When every slot is free. */
+  get latest(): number {
+    return this.times.at(-1) ?? Infinity;
+  }
+
+  /** Books the earliest slot until `end`. */
+  take(end: number): void {
+    if (this.times.length === 0) return;
+    this.times.shift();
+    this.insert(end);
+  }
+
+  /** Moves the slot busy until `until` (a preempted job's) to free at `at`. */
+  release(until: number, at: number): void {
+    const index = this.times.indexOf(until);
+    if (index < 0) return;
+    this.times.splice(index, 1);
+    this.insert(at);
+  }
+
+  private insert(time: number): void {
+    const index = this.times.findIndex((t) => t > time);
+    this.times.splice(index < 0 ? this.times.length : index, 0, time);
+  }
+}
