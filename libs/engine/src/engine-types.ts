@@ -102,6 +102,19 @@ export interface GenerateRequest {
   signal?: AbortSignal;
   /** Default 64 tokens: the prompt is evaluated in chunks so an abort is honoured within one chunk. */
   promptChunkSize?: number;
+  /**
+   * When the run ends (any reason), the slot's KV state (every token evaluated so far: the
+   * prompt, resumed tokens and all generated tokens but the last) is written to this file before
+   * the slot is freed; `savedState` in the result reports it. Pair with `restoreStateFrom`.
+   */
+  saveStateTo?: string;
+  /**
+   * A file written by `saveStateTo` for the same model: the slot starts from that KV state instead
+   * of recomputing it, keeping the longest prefix of its tokens that matches prompt +
+   * `resumeTokens` (evaluating the rest as usual). A file from another model may crash the
+   * process (llama.cpp cannot tell), so only pass files this engine wrote for this model.
+   */
+  restoreStateFrom?: string;
 }
 
 /** Progress callbacks of one generation; they run synchronously inside the decode loop. */
@@ -127,6 +140,50 @@ export interface GenerateResult {
   /** 'stop' = end of generation token or a stop string; 'cancelled' = the signal aborted. */
   finishReason: 'length' | 'stop' | 'cancelled';
   timings: GenerateTimings;
+  /** The KV state written because of `saveStateTo`. */
+  savedState?: SavedKvState;
+  /** The KV state read because of `restoreStateFrom`. */
+  restoredState?: RestoredKvState;
+}
+
+/** A sequence's KV state written to a file. */
+export interface SavedKvState {
+  path: string;
+  /** Tokens whose KV the file holds. */
+  tokens: number;
+  /** File size: KV cells plus the token ids and a small header. */
+  bytes: number;
+  /** Time to write it (to the page cache: the file is not synced). */
+  ms: number;
+  /** Why it could not be written (tokens and bytes are then 0). */
+  error?: string;
+}
+
+/** A sequence's KV state read back from a file. */
+export interface RestoredKvState {
+  /** Tokens of the file whose KV was kept: the prefix matching prompt + resumed tokens. */
+  tokens: number;
+  /** Tokens the file held (more than `tokens` when it diverged from the request). */
+  fileTokens: number;
+  /** Time to read it and drop the unmatched tail. */
+  ms: number;
+  /** Why the file could not be read (nothing was restored: the sequence was recomputed). */
+  error?: string;
+}
+
+/** What generation listeners (see `LlamaEngine.onGeneration`) are told after each run. */
+export interface GenerationEvent {
+  request: GenerateRequest;
+  result: GenerateResult;
+  /** The model as it was when the run ended (offload level, context size…). */
+  model: LoadedModelInfo;
+  /** Threads the model's context evaluates with. */
+  threads: number;
+  /**
+   * True when another generation (any model) ran at some point during this one: its rates then
+   * reflect a shared device, not the single-stream rates a profile holds.
+   */
+  shared: boolean;
 }
 
 /** Timings of one generation, in milliseconds and tokens per second (0 where nothing was measured). */
@@ -139,7 +196,7 @@ export interface GenerateTimings {
   decodeMs: number;
   /** New tokens after the first, per second of decodeMs. */
   decodeTokensPerSecond: number;
-  /** Prompt (+ resumed) tokens per second of prefillMs. */
+  /** Prompt (+ resumed) tokens evaluated (restored ones excluded) per second of prefillMs. */
   prefillTokensPerSecond: number;
 }
 

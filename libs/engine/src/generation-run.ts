@@ -1,10 +1,17 @@
+import { access, constants } from 'node:fs/promises';
 import type {
   ControlledEvaluateInputItem,
   LlamaContextSequence,
   LlamaModel,
   Token,
 } from 'node-llama-cpp';
-import type { GenerateHooks, GenerateRequest, GenerateResult } from './engine-types.js';
+import type {
+  GenerateHooks,
+  GenerateRequest,
+  GenerateResult,
+  RestoredKvState,
+  SavedKvState,
+} from './engine-types.js';
 import { positionSeed } from './position-seed.js';
 import { StopStringMatcher } from './stop-string-matcher.js';
 import { Utf8TokenDecoder } from './utf8-token-decoder.js';
@@ -51,6 +58,9 @@ export class GenerationRun {
   private prefillStartedAt = 0;
   private firstTokenAt = 0;
   private lastTokenAt = 0;
+  // Set once this run has cleared or restored the slot: before that it holds another run's state.
+  private ownsState = false;
+  private restored?: RestoredKvState;
   // The greedy path's token stream; it feeds each yielded token back itself on the next call.
   private greedy?: AsyncGenerator<Token, void, void | Token | Token[]>;
 
@@ -73,11 +83,15 @@ export class GenerationRun {
 
   /** Runs to the end; an abort is a normal ending ('cancelled'), not an error. */
   async run(): Promise<GenerateResult> {
+    let result: GenerateResult;
     try {
-      return await this.generate();
+      result = await this.generate();
     } finally {
       await this.greedy?.return();
     }
+    const path = this.input.request.saveStateTo;
+    if (path !== undefined && this.ownsState) result.savedState = await this.saveState(path);
+    return result;
   }
 
   private async generate(): Promise<GenerateResult> {
@@ -88,10 +102,7 @@ export class GenerationRun {
     this.prefillStartedAt = performance.now();
     if (this.generated.length >= request.maxTokens) return this.finish('length', input.length);
     hooks.onPhase?.('prefill');
-    // A slot may hold the previous request's state: start from an empty one.
-    await sequence.clearHistory();
-
-    let offset = 0;
+    let offset = await this.startState(input);
     while (input.length - offset > chunkSize) {
       if (signal.aborted) return this.finish('cancelled', input.length);
       await sequence.evaluateWithoutGeneratingNewTokens(
@@ -120,6 +131,58 @@ export class GenerationRun {
       if (stopped) return this.finish('stop', input.length);
       if (this.generated.length >= request.maxTokens) return this.finish('length', input.length);
       pending = [token];
+    }
+  }
+
+  /**
+   * Empties the slot (it may hold the previous request's state), or loads the request's saved
+   * state and keeps its longest prefix matching `input`, leaving at least one token to evaluate
+   * (sampling needs its logits). Returns how many tokens of `input` are already evaluated. A
+   * file that cannot be read (e.g. written on another worker) falls back to recomputing.
+   */
+  private async startState(input: number[]): Promise<number> {
+    const { sequence, request } = this.input;
+    const path = request.restoreStateFrom;
+    this.ownsState = true;
+    const startedAt = performance.now();
+    // Emptied first even when restoring: a load that fails (no such file) leaves the cells as
+    // they were while node-llama-cpp already counts the sequence as empty.
+    await sequence.clearHistory();
+    if (path === undefined) return 0;
+    let fileTokens: number[];
+    try {
+      // Checked first so that a missing file (written on another worker) logs nothing natively.
+      await access(path, constants.R_OK);
+      await sequence.loadStateFromFile(path, { acceptRisk: true });
+      fileTokens = sequence.contextTokens;
+    } catch (error) {
+      const ms = performance.now() - startedAt;
+      this.restored = { tokens: 0, fileTokens: 0, ms, error: (error as Error).message };
+      return 0;
+    }
+    const limit = Math.min(fileTokens.length, input.length - 1);
+    let kept = 0;
+    while (kept < limit && fileTokens[kept] === input[kept]) kept++;
+    if (kept === 0) await sequence.clearHistory();
+    else if (kept < fileTokens.length) {
+      await sequence.eraseContextTokenRanges([{ start: kept, end: fileTokens.length }]);
+    }
+    const ms = performance.now() - startedAt;
+    this.restored = { tokens: kept, fileTokens: fileTokens.length, ms };
+    return kept;
+  }
+
+  // A failed save (a full disk) is reported, not thrown: the run's tokens are still a checkpoint.
+  private async saveState(path: string): Promise<SavedKvState> {
+    const { sequence } = this.input;
+    const startedAt = performance.now();
+    try {
+      const { fileSize } = await sequence.saveStateToFile(path);
+      const ms = performance.now() - startedAt;
+      return { path, tokens: sequence.contextTokens.length, bytes: fileSize, ms };
+    } catch (error) {
+      const ms = performance.now() - startedAt;
+      return { path, tokens: 0, bytes: 0, ms, error: (error as Error).message };
     }
   }
 
@@ -182,6 +245,8 @@ export class GenerationRun {
     const newTokens = this.generated.length - (this.input.request.resumeTokens?.length ?? 0);
     const first = this.firstTokenAt;
     const prefillMs = (first || performance.now()) - this.prefillStartedAt;
+    // Restored tokens were not evaluated: the prefill rate counts only what was.
+    const evaluated = prefillTokens - (this.restored?.tokens ?? 0);
     const decodeMs = first ? this.lastTokenAt - first : 0;
     return {
       text: this.text,
@@ -194,8 +259,9 @@ export class GenerationRun {
         firstTokenMs: first ? first - this.input.calledAt : 0,
         decodeMs,
         decodeTokensPerSecond: decodeMs > 0 ? ((newTokens - 1) * 1000) / decodeMs : 0,
-        prefillTokensPerSecond: first && prefillMs > 0 ? (prefillTokens * 1000) / prefillMs : 0,
+        prefillTokensPerSecond: first && prefillMs > 0 ? (evaluated * 1000) / prefillMs : 0,
       },
+      ...(this.restored === undefined ? {} : { restoredState: this.restored }),
     };
   }
 }

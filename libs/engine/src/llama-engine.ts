@@ -9,6 +9,7 @@ import type {
   GenerateHooks,
   GenerateRequest,
   GenerateResult,
+  GenerationEvent,
   LoadModelSpec,
   LoadedModelInfo,
   MemoryEstimate,
@@ -29,6 +30,9 @@ export class LlamaEngine {
   // Loads and unloads run one at a time, in call order.
   private lifecycle: Promise<unknown> = Promise.resolve();
   private disposed = false;
+  private readonly listeners = new Set<(event: GenerationEvent) => void>();
+  // Runs in flight on any model; each learns whether another ran beside it at any time.
+  private readonly activeRuns = new Set<{ shared: boolean }>();
 
   private constructor(
     private readonly llama: Llama,
@@ -184,11 +188,27 @@ export class LlamaEngine {
     });
     const done = run.run();
     loaded.track(controller, done);
+    const active = { shared: this.activeRuns.size > 0 };
+    for (const other of this.activeRuns) other.shared = true;
+    this.activeRuns.add(active);
+    let result: GenerateResult;
     try {
-      return await done;
+      result = await done;
     } finally {
       loaded.release(sequence);
+      this.activeRuns.delete(active);
     }
+    this.notify(request, result, loaded, active.shared);
+    return result;
+  }
+
+  /**
+   * Calls `listener` synchronously after every generation that returned a result (a throwing
+   * listener is ignored); returns a function that removes it. For live measurements.
+   */
+  onGeneration(listener: (event: GenerationEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Aborts every run, unloads every model and shuts node-llama-cpp down. */
@@ -199,6 +219,29 @@ export class LlamaEngine {
       this.disposed = true;
       await this.llama.dispose();
     });
+  }
+
+  private notify(
+    request: GenerateRequest,
+    result: GenerateResult,
+    loaded: LoadedModel,
+    shared: boolean,
+  ): void {
+    if (this.listeners.size === 0 || loaded.closing) return;
+    const event: GenerationEvent = {
+      request,
+      result,
+      model: loaded.info(),
+      threads: this.threads,
+      shared,
+    };
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure is its own: the generation succeeded.
+      }
+    }
   }
 
   private async unloadNow(name: string, force: boolean): Promise<void> {

@@ -4,3 +4,4 @@ export * from './message-stream.js';
 export * from './worker-registry.js';
 export * from './leader-lock.js';
 export * from './job-stream.js';
+export * from './profile-store.js';
