@@ -1,19 +1,34 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { BatchesModule } from './batches/batches.module.js';
 import { ApiEnv } from './config/api-env.js';
 import { CoreModule } from './core/core.module.js';
+import { FilesModule } from './files/files.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { ModelsModule } from './models/models.module.js';
+import { OpenAiModule } from './openai/openai.module.js';
 import { WorkersModule } from './workers/workers.module.js';
 
-/** The api: jobs, models, workers and health over the shared Redis core. */
+/**
+ * The api: jobs, models, workers and health over the shared Redis core, and the
+ * OpenAI-compatible completions, files and batches.
+ */
 @Module({})
 export class AppModule {
   /** The module for one validated environment. */
   static forRoot(env: ApiEnv): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(env), JobsModule, ModelsModule, WorkersModule, HealthModule],
+      imports: [
+        CoreModule.forRoot(env),
+        JobsModule,
+        ModelsModule,
+        WorkersModule,
+        HealthModule,
+        OpenAiModule,
+        FilesModule,
+        BatchesModule,
+      ],
     };
   }
 }

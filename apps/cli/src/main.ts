@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 import { makeModelCommand } from './commands/make-model.command.js';
+import { profileCommand } from './commands/profile.command.js';
+import { simulateCommand } from './commands/simulate.command.js';
+import { submitCommand } from './commands/submit.command.js';
 import { upCommand } from './commands/up.command.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
@@ -8,6 +11,12 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; help: s
     help: 'start api, scheduler and a worker locally (private Redis and a model if needed)',
   },
   'make-model': { run: makeModelCommand, help: 'write a synthetic GGUF model (presets: --list)' },
+  profile: { run: profileCommand, help: 'measure models on this device; write and store profiles' },
+  simulate: { run: simulateCommand, help: 'run a fleet scenario under several policies' },
+  submit: {
+    run: submitCommand,
+    help: 'upload a JSONL batch, follow it to the end, download output',
+  },
 };
 
 function usage(): string {

@@ -21,10 +21,12 @@ import {
   createRedisConnection,
   MessageStream,
   openJobsQueue,
+  ProfileStore,
   WorkerRegistry,
   type JobsQueue,
 } from '#switchyard/fleet';
 import { ModelRegistry } from '#switchyard/gguf';
+import { catalogDeviceId, LiveProfileRefresher } from '#switchyard/profiler';
 import { JobRunner } from './job-runner.js';
 import { resolveMemoryBudget } from './memory-budget.js';
 import { WorkerEnv } from './worker-env.js';
@@ -46,6 +48,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly events: MessageStream<WorkerEvent>;
   private readonly runners = new Map<string, JobRunner>();
   private engine!: LlamaEngine;
+  private profiles?: LiveProfileRefresher;
   private models!: ModelRegistry;
   private servable: ServableModel[] = [];
   private memoryBudgetBytes = 0;
@@ -84,6 +87,14 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
           : (env.WORKER_GPU as 'auto' | 'cuda' | 'vulkan' | 'metal'),
     });
     const device = this.engine.device;
+    // Jobs that ran alone keep this device's stored profiles calibrated (throttled saves).
+    const catalogId = catalogDeviceId(device);
+    this.profiles = catalogId
+      ? new LiveProfileRefresher(new ProfileStore(this.redis, this.keys), {
+          device: catalogId,
+          onError: (error) => this.logger.warn(`profile refresh failed: ${error.message}`),
+        }).attach(this.engine)
+      : undefined;
     this.memoryBudgetBytes = resolveMemoryBudget(env.WORKER_MEMORY_BUDGET, device);
     this.models = await ModelRegistry.scan(env.MODELS_DIR, { manifestPath: env.MODELS_MANIFEST });
     for (const problem of this.models.problems) this.logger.warn(problem);
@@ -120,6 +131,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     clearTimeout(this.heartbeatSoon);
     this.blocking.disconnect();
     await this.loop?.catch(() => undefined);
+    await this.profiles?.stop();
     await this.engine?.dispose();
     await this.queue.close().catch(() => undefined);
     await this.redis.quit().catch(() => undefined);

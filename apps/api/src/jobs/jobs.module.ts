@@ -8,5 +8,6 @@ import { JobsService } from './jobs.service.js';
   imports: [ModelsModule],
   controllers: [JobsController],
   providers: [JobsService, JobEventsService],
+  exports: [JobsService, JobEventsService],
 })
 export class JobsModule {}

@@ -33,9 +33,11 @@ export interface ApiTestContext {
   redis: Redis;
   queue: JobsQueue;
   modelsDir: string;
+  /** The api's FILES_DIR (a temporary folder). */
+  filesDir: string;
   /** Writes a tiny model called `name` into the models folder. */
   addModel(name: string): Promise<void>;
-  /** Closes the app, deletes every key of the prefix and the models folder. */
+  /** Closes the app, deletes every key of the prefix, the models folder and the files folder. */
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startApiTestContext(
 ): Promise<ApiTestContext> {
   const prefix = `sy-api-test-${randomBytes(6).toString('hex')}`;
   const modelsDir = await mkdtemp(join(tmpdir(), 'sy-api-models-'));
+  const filesDir = await mkdtemp(join(tmpdir(), 'sy-api-files-'));
   const addModel = async (name: string) => {
     await writeSyntheticModel(join(modelsDir, `${name}.gguf`), { ...TINY_SHAPE, name });
   };
@@ -54,6 +57,7 @@ export async function startApiTestContext(
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     SWITCHYARD_PREFIX: prefix,
     MODELS_DIR: modelsDir,
+    FILES_DIR: filesDir,
     LOG_LEVEL: 'error',
     ...overrides,
   });
@@ -67,6 +71,7 @@ export async function startApiTestContext(
     redis,
     queue,
     modelsDir,
+    filesDir,
     addModel,
     async close() {
       await app.close();
@@ -74,6 +79,7 @@ export async function startApiTestContext(
       await deleteKeys(redis, `${prefix}:*`);
       await redis.quit();
       await rm(modelsDir, { recursive: true, force: true });
+      await rm(filesDir, { recursive: true, force: true });
     },
   };
 }

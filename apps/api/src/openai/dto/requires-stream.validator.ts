@@ -9,7 +9,11 @@ export function RequiresStream(): PropertyDecorator {
       propertyName: propertyName as string,
       validator: {
         validate(value: unknown, args): boolean {
-          return value === undefined || value === null || (args?.object as Record<string, unknown>).stream === true;
+          return (
+            value === undefined ||
+            value === null ||
+            (args?.object as Record<string, unknown>).stream === true
+          );
         },
         defaultMessage(): string {
           return "The 'stream_options' parameter is only allowed when 'stream' is enabled.";

@@ -1,0 +1,37 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { BatchesService } from './batches.service.js';
+import type { BatchDto, BatchListDto } from './dto/batch-object.dto.js';
+import { CreateBatchDto } from './dto/create-batch.dto.js';
+import { ListBatchesQueryDto } from './dto/list-batches-query.dto.js';
+
+/** OpenAI's Batch API: requests from a JSONL file run as batch-class jobs. */
+@Controller('v1/batches')
+export class BatchesController {
+  constructor(private readonly batches: BatchesService) {}
+
+  /** Creates a batch from an uploaded file; it starts `validating`. */
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  create(@Body() body: CreateBatchDto): Promise<BatchDto> {
+    return this.batches.create(body);
+  }
+
+  /** Batches, newest first, paged with `after` and `limit`. */
+  @Get()
+  list(@Query() query: ListBatchesQueryDto): Promise<BatchListDto> {
+    return this.batches.list(query);
+  }
+
+  /** One batch: status, timestamps, request counts, output and error files. */
+  @Get(':id')
+  get(@Param('id') id: string): Promise<BatchDto> {
+    return this.batches.get(id);
+  }
+
+  /** Cancels the batch: `cancelling`, then `cancelled` once its running requests stopped. */
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.OK)
+  cancel(@Param('id') id: string): Promise<BatchDto> {
+    return this.batches.cancel(id);
+  }
+}

@@ -1,0 +1,522 @@
+import { PRIORITY_CLASSES, type PriorityClass } from '#switchyard/contracts';
+import {
+  DEFAULT_ENGINE_FACTORS,
+  DEFAULT_HOST_SPEC,
+  DEVICE_CATALOG,
+  TYPICAL_MODEL_SHAPES,
+  syntheticModelSpec,
+  type DeviceCatalog,
+  type EngineFactors,
+  type HostSpec,
+  type ModelSpec,
+  type Profiles,
+} from '#switchyard/cost-model';
+import { DEFAULT_POLICY_SETTINGS, type ClassSla, type PolicySettings } from '#switchyard/policy';
+import { FieldReader } from './field-reader.js';
+import type {
+  ArrivalProcess,
+  FleetGroup,
+  LengthDistribution,
+  Scenario,
+  ScenarioModel,
+  SchedulerOptions,
+  TraceRow,
+  WorkerFailure,
+  WorkloadStream,
+} from './scenario.js';
+import { ScenarioError } from './scenario-error.js';
+
+/** Files a scenario refers to, which the caller reads before parsing (the parser does no I/O). */
+export interface ScenarioFiles {
+  /** Parsed trace rows by the `path` written in the scenario. */
+  traces?: ReadonlyMap<string, TraceRow[]>;
+  /** Specs of GGUF files by the `gguf` path written in the scenario. */
+  ggufSpecs?: ReadonlyMap<string, ModelSpec>;
+  /** Devices the fleet may name; the built-in catalog by default. */
+  catalog?: DeviceCatalog;
+}
+
+/** Paths of the traces and GGUF files a raw scenario names, so the caller can read them first. */
+export function scenarioReferences(raw: unknown): { traces: string[]; ggufs: string[] } {
+  const traces = new Set<string>();
+  const ggufs = new Set<string>();
+  const obj = raw as { workload?: unknown; models?: unknown } | null;
+  if (obj && Array.isArray(obj.workload)) {
+    for (const s of obj.workload as { arrival?: { type?: unknown; path?: unknown } }[]) {
+      if (s?.arrival?.type === 'trace' && typeof s.arrival.path === 'string') {
+        traces.add(s.arrival.path);
+      }
+    }
+  }
+  if (obj && Array.isArray(obj.models)) {
+    for (const m of obj.models as { gguf?: unknown }[]) {
+      if (typeof m?.gguf === 'string') ggufs.add(m.gguf);
+    }
+  }
+  return { traces: [...traces], ggufs: [...ggufs] };
+}
+
+/** Default scheduler timings: the live scheduler's and worker's own defaults. */
+export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
+  window: 128,
+  tickMs: 250,
+  minRoundIntervalMs: 10,
+  // JOB_LOCK_MS 30 s, then on average half of STALLED_INTERVAL_MS (15 s).
+  stalledReturnMs: 37_500,
+  workerTtlMs: 5_000,
+  checkpointEveryTokens: 16,
+};
+
+/** Validates a scenario file's JSON and fills in every default; throws ScenarioError naming the field. */
+export function parseScenario(raw: unknown, files: ScenarioFiles = {}): Scenario {
+  const r = FieldReader.of('scenario', raw);
+  const name = r.string('name');
+  const description = r.string('description', name);
+  const seed = r.number('seed', { integer: true, fallback: 1 });
+  const durationMs = r.duration('duration');
+  if (durationMs <= 0) throw new ScenarioError(r.at('duration'), 'must be positive');
+  const drainMs = r.duration('drain', durationMs);
+  const contextSize = r.number('contextSize', { integer: true, min: 128, fallback: 4096 });
+  const catalog = files.catalog ?? DEVICE_CATALOG;
+
+  const models = r.array('models').map((m, i) => parseModel(`scenario.models[${i}]`, m, files));
+  const names = new Set<string>();
+  for (const m of models) {
+    if (names.has(m.name))
+      throw new ScenarioError('scenario.models', `duplicate model "${m.name}"`);
+    names.add(m.name);
+  }
+  if (models.length === 0) throw new ScenarioError('scenario.models', 'needs at least one model');
+
+  const fleet = r
+    .array('fleet')
+    .map((g, i) => parseFleetGroup(`scenario.fleet[${i}]`, g, catalog, names));
+  if (fleet.length === 0)
+    throw new ScenarioError('scenario.fleet', 'needs at least one worker group');
+  const prefixes = new Set<string>();
+  for (const g of fleet) {
+    if (prefixes.has(g.prefix)) {
+      throw new ScenarioError(
+        'scenario.fleet',
+        `two groups name workers "${g.prefix}-n"; set "prefix"`,
+      );
+    }
+    prefixes.add(g.prefix);
+  }
+
+  const modelOrder = models.map((m) => m.name);
+  const workload = r
+    .array('workload')
+    .map((s, i) => parseStream(`scenario.workload[${i}]`, s, modelOrder, durationMs, files));
+  if (workload.length === 0)
+    throw new ScenarioError('scenario.workload', 'needs at least one stream');
+
+  const settings = parseSettings(r.object('settings', true), r.object('sla', true));
+  const scheduler = parseScheduler(r.object('scheduler', true));
+  const workerIds = new Set(fleet.flatMap((g) => workerIdsOf(g)));
+  const failures = r
+    .array('failures', [])
+    .map((f, i) => parseFailure(`scenario.failures[${i}]`, f, workerIds));
+  const host = overrides<HostSpec>(r.object('host', true), DEFAULT_HOST_SPEC);
+  const factors = overrides<EngineFactors>(r.object('factors', true), DEFAULT_ENGINE_FACTORS);
+  const profiles = (r.raw('profiles') as Profiles | undefined) ?? { models: [], devices: [] };
+  r.done();
+  return {
+    name,
+    description,
+    seed,
+    durationMs,
+    drainMs,
+    contextSize,
+    fleet,
+    models,
+    workload,
+    settings,
+    scheduler,
+    failures,
+    host,
+    factors,
+    profiles,
+  };
+}
+
+/** Worker ids of a group, in order: `${prefix}-1` … `${prefix}-${count}`. */
+export function workerIdsOf(group: FleetGroup): string[] {
+  return Array.from({ length: group.count }, (_, i) => `${group.prefix}-${i + 1}`);
+}
+
+function parseModel(path: string, raw: unknown, files: ScenarioFiles): ScenarioModel {
+  const r = FieldReader.of(path, raw);
+  const name = r.string('name');
+  let spec: ModelSpec;
+  if (r.has('gguf')) {
+    const file = r.string('gguf');
+    const found = files.ggufSpecs?.get(file);
+    if (!found) throw new ScenarioError(r.at('gguf'), `GGUF file "${file}" was not read`);
+    spec = { ...found, name };
+  } else if (r.has('spec')) {
+    spec = { ...(r.raw('spec') as ModelSpec), name };
+  } else {
+    const quantization = r.string('quantization', 'Q4_K_M');
+    try {
+      if (r.has('shape')) {
+        const shape = r.string('shape');
+        if (!Object.hasOwn(TYPICAL_MODEL_SHAPES, shape)) {
+          throw new ScenarioError(
+            r.at('shape'),
+            `unknown shape "${shape}" (known: ${Object.keys(TYPICAL_MODEL_SHAPES).join(', ')})`,
+          );
+        }
+        spec = syntheticModelSpec({
+          name,
+          quantization,
+          shape: shape as keyof typeof TYPICAL_MODEL_SHAPES,
+        });
+      } else {
+        const parameters = r.number('parameters', { min: 1 });
+        spec = syntheticModelSpec({ name, quantization, parameters });
+      }
+    } catch (error) {
+      if (error instanceof ScenarioError) throw error;
+      throw new ScenarioError(path, (error as Error).message);
+    }
+  }
+  r.done();
+  return { name, spec };
+}
+
+function parseFleetGroup(
+  path: string,
+  raw: unknown,
+  catalog: DeviceCatalog,
+  models: ReadonlySet<string>,
+): FleetGroup {
+  const r = FieldReader.of(path, raw);
+  const device = r.string('device');
+  if (!Object.hasOwn(catalog, device)) {
+    throw new ScenarioError(
+      r.at('device'),
+      `unknown device "${device}" (known: ${Object.keys(catalog).join(', ')})`,
+    );
+  }
+  const spec = catalog[device];
+  const count = r.number('count', { integer: true, min: 1, fallback: 1 });
+  const prefix = r.string('prefix', device);
+  let memoryBudgetBytes = Math.floor(spec.memoryBytes * 0.9);
+  if (r.has('memoryBudget')) {
+    const budget = r.raw('memoryBudget');
+    if (typeof budget === 'string' && budget.trim().endsWith('%')) {
+      const share = Number(budget.trim().slice(0, -1)) / 100;
+      if (!(share > 0 && share <= 1)) {
+        throw new ScenarioError(
+          r.at('memoryBudget'),
+          `must be a share in (0%, 100%] (got "${budget}")`,
+        );
+      }
+      memoryBudgetBytes = Math.floor(spec.memoryBytes * share);
+    } else {
+      memoryBudgetBytes = r.bytes('memoryBudget');
+    }
+  }
+  const slotsPerModel = r.number('slots', { integer: true, min: 1, max: 64, fallback: 2 });
+  const maxConcurrentJobs = r.number('maxJobs', { integer: true, min: 1, fallback: slotsPerModel });
+  const threads = r.number('threads', {
+    integer: true,
+    min: 1,
+    fallback: DEFAULT_HOST_SPEC.threads,
+  });
+  const servable = r.array('models', [...models]).map((m, i) => {
+    if (typeof m !== 'string' || !models.has(m)) {
+      throw new ScenarioError(`${r.at('models')}[${i}]`, `unknown model ${JSON.stringify(m)}`);
+    }
+    return m;
+  });
+  r.done();
+  return {
+    device,
+    count,
+    prefix,
+    memoryBudgetBytes,
+    slotsPerModel,
+    maxConcurrentJobs,
+    threads,
+    models: servable,
+  };
+}
+
+function parseStream(
+  path: string,
+  raw: unknown,
+  modelOrder: string[],
+  durationMs: number,
+  files: ScenarioFiles,
+): WorkloadStream {
+  const r = FieldReader.of(path, raw);
+  const name = r.string('name', path.replace('scenario.', ''));
+  let classMix: Partial<Record<PriorityClass, number>>;
+  if (r.has('class')) {
+    const cls = r.string('class');
+    if (!isClass(cls))
+      throw new ScenarioError(r.at('class'), `must be one of ${PRIORITY_CLASSES.join(', ')}`);
+    classMix = { [cls]: 1 };
+  } else {
+    const mix = r.object('classMix');
+    classMix = {};
+    for (const key of mix.keys()) {
+      if (!isClass(key))
+        throw new ScenarioError(mix.at(key), `unknown class (use ${PRIORITY_CLASSES.join(', ')})`);
+      classMix[key] = mix.number(key, { min: 0 });
+    }
+    mix.done();
+  }
+  const startMs = r.duration('start', 0);
+  const endMs = r.duration('end', durationMs);
+  const arrival = parseArrival(r.object('arrival'), files);
+  const models = parsePopularity(r.at('models'), r.raw('models'), modelOrder);
+  const promptTokens = parseLength(r.at('promptTokens'), r.raw('promptTokens') ?? 256);
+  const outputTokens = parseLength(r.at('outputTokens'), r.raw('outputTokens') ?? 128);
+  const maxTokens = r.optionalNumber('maxTokens', { integer: true, min: 1 });
+  const count = r.optionalNumber('count', { integer: true, min: 0 });
+  r.done();
+  return {
+    name,
+    classMix,
+    arrival,
+    models,
+    promptTokens,
+    outputTokens,
+    maxTokens,
+    startMs,
+    endMs,
+    count,
+  };
+}
+
+function parseArrival(r: FieldReader, files: ScenarioFiles): ArrivalProcess {
+  const type = r.string('type');
+  let arrival: ArrivalProcess;
+  switch (type) {
+    case 'poisson':
+      arrival = { type, ratePerSecond: r.number('ratePerSecond', { min: 0 }) };
+      break;
+    case 'bursty':
+      arrival = {
+        type,
+        ratePerSecond: r.number('ratePerSecond', { min: 0 }),
+        burstRatePerSecond: r.number('burstRatePerSecond', { min: 0 }),
+        burstMs: r.duration('burst'),
+        gapMs: r.duration('gap'),
+      };
+      break;
+    case 'diurnal':
+      arrival = {
+        type,
+        ratePerSecond: r.number('ratePerSecond', { min: 0 }),
+        amplitude: r.number('amplitude', { min: 0, max: 1 }),
+        periodMs: r.duration('period', 86_400_000),
+        peakAtMs: r.duration('peakAt', 0),
+      };
+      break;
+    case 'batch':
+      arrival = {
+        type,
+        atMs: r.duration('at', 0),
+        count: r.number('count', { integer: true, min: 0 }),
+        spreadMs: r.duration('spread', 0),
+      };
+      break;
+    case 'trace': {
+      const file = r.string('path');
+      const rows = files.traces?.get(file);
+      if (!rows) throw new ScenarioError(r.at('path'), `trace "${file}" was not read`);
+      const limit = r.optionalNumber('limit', { integer: true, min: 1 });
+      arrival = {
+        type,
+        rows: limit === undefined ? rows : rows.slice(0, limit),
+        speedup: r.number('speedup', { min: 1e-6, fallback: 1 }),
+      };
+      break;
+    }
+    default:
+      throw new ScenarioError(
+        r.at('type'),
+        `unknown arrival "${type}" (poisson, bursty, diurnal, batch, trace)`,
+      );
+  }
+  r.done();
+  return arrival;
+}
+
+function parsePopularity(
+  path: string,
+  raw: unknown,
+  modelOrder: string[],
+): { name: string; weight: number }[] {
+  const known = (m: unknown, at: string): string => {
+    if (typeof m !== 'string' || !modelOrder.includes(m)) {
+      throw new ScenarioError(at, `unknown model ${JSON.stringify(m)}`);
+    }
+    return m;
+  };
+  if (raw === undefined) return modelOrder.map((name) => ({ name, weight: 1 }));
+  if (typeof raw === 'string') return [{ name: known(raw, path), weight: 1 }];
+  if (Array.isArray(raw))
+    return raw.map((m, i) => ({ name: known(m, `${path}[${i}]`), weight: 1 }));
+  const r = FieldReader.of(path, raw);
+  let result: { name: string; weight: number }[];
+  if (r.has('zipf')) {
+    // Zipf: the k-th model of the list (1-based) is asked for in proportion to 1 / k^s.
+    const s = r.number('zipf', { min: 0 });
+    const names = r.array('names', modelOrder).map((m, i) => known(m, `${r.at('names')}[${i}]`));
+    result = names.map((name, k) => ({ name, weight: 1 / Math.pow(k + 1, s) }));
+  } else {
+    const weights = r.object('weights');
+    result = weights.keys().map((name) => ({
+      name: known(name, weights.at(name)),
+      weight: weights.number(name, { min: 0 }),
+    }));
+    weights.done();
+  }
+  r.done();
+  if (!result.some((m) => m.weight > 0))
+    throw new ScenarioError(path, 'needs a model with a positive weight');
+  return result;
+}
+
+function parseLength(path: string, raw: unknown): LengthDistribution {
+  if (typeof raw === 'number') {
+    if (!(Number.isInteger(raw) && raw >= 1))
+      throw new ScenarioError(path, `must be a positive integer (got ${raw})`);
+    return { type: 'fixed', value: raw };
+  }
+  const r = FieldReader.of(path, raw);
+  const type = r.string('type');
+  let dist: LengthDistribution;
+  switch (type) {
+    case 'fixed':
+      dist = { type, value: r.number('value', { integer: true, min: 1 }) };
+      break;
+    case 'uniform': {
+      const min = r.number('min', { integer: true, min: 1 });
+      dist = { type, min, max: r.number('max', { integer: true, min }) };
+      break;
+    }
+    case 'lognormal': {
+      const min = r.number('min', { integer: true, min: 1, fallback: 1 });
+      dist = {
+        type,
+        median: r.number('median', { min: 1 }),
+        sigma: r.number('sigma', { min: 0 }),
+        min,
+        max: r.number('max', { integer: true, min, fallback: 1_000_000 }),
+      };
+      break;
+    }
+    case 'choice': {
+      const values = r.array('values').map((v, i) => {
+        if (!(typeof v === 'number' && Number.isInteger(v) && v >= 1)) {
+          throw new ScenarioError(`${r.at('values')}[${i}]`, 'must be a positive integer');
+        }
+        return v;
+      });
+      const weights = r
+        .array(
+          'weights',
+          values.map(() => 1),
+        )
+        .map((w, i) => {
+          if (!(typeof w === 'number' && w >= 0))
+            throw new ScenarioError(`${r.at('weights')}[${i}]`, 'must be >= 0');
+          return w;
+        });
+      if (values.length === 0 || weights.length !== values.length) {
+        throw new ScenarioError(path, 'needs values, and as many weights as values');
+      }
+      dist = { type, values, weights };
+      break;
+    }
+    default:
+      throw new ScenarioError(
+        r.at('type'),
+        `unknown distribution "${type}" (fixed, uniform, lognormal, choice)`,
+      );
+  }
+  r.done();
+  return dist;
+}
+
+function parseSettings(r: FieldReader, sla: FieldReader): PolicySettings {
+  const d = DEFAULT_POLICY_SETTINGS;
+  const settings: PolicySettings = {
+    sla: { ...d.sla },
+    maxPreemptionsPerJob: r.number('maxPreemptionsPerJob', {
+      integer: true,
+      min: 0,
+      fallback: d.maxPreemptionsPerJob,
+    }),
+    minResidencyMs: r.duration('minResidency', d.minResidencyMs),
+    batchFloorShare: r.number('batchFloorShare', { min: 0, max: 1, fallback: d.batchFloorShare }),
+    reoffloadMinGain: r.number('reoffloadMinGain', { min: 0, fallback: d.reoffloadMinGain }),
+  };
+  r.done();
+  for (const cls of sla.keys()) {
+    if (!isClass(cls))
+      throw new ScenarioError(sla.at(cls), `unknown class (use ${PRIORITY_CLASSES.join(', ')})`);
+    const c = sla.object(cls);
+    const target: ClassSla = {};
+    const ttft = c.optionalDuration('timeToFirstToken');
+    const completion = c.optionalDuration('completion');
+    if (ttft !== undefined) target.timeToFirstTokenMs = ttft;
+    if (completion !== undefined) target.completionMs = completion;
+    c.done();
+    settings.sla[cls] = target;
+  }
+  sla.done();
+  return settings;
+}
+
+function parseScheduler(r: FieldReader): SchedulerOptions {
+  const d = DEFAULT_SCHEDULER_OPTIONS;
+  const options: SchedulerOptions = {
+    window: r.number('window', { integer: true, min: 1, max: 10_000, fallback: d.window }),
+    tickMs: r.duration('tick', d.tickMs),
+    minRoundIntervalMs: r.duration('minRoundInterval', d.minRoundIntervalMs),
+    stalledReturnMs: r.duration('stalledReturn', d.stalledReturnMs),
+    workerTtlMs: r.duration('workerTtl', d.workerTtlMs),
+    checkpointEveryTokens: r.number('checkpointEveryTokens', {
+      integer: true,
+      min: 1,
+      fallback: d.checkpointEveryTokens,
+    }),
+  };
+  if (options.tickMs <= 0) throw new ScenarioError(r.at('tick'), 'must be positive');
+  r.done();
+  return options;
+}
+
+function parseFailure(path: string, raw: unknown, workerIds: ReadonlySet<string>): WorkerFailure {
+  const r = FieldReader.of(path, raw);
+  const worker = r.string('worker');
+  if (!workerIds.has(worker))
+    throw new ScenarioError(r.at('worker'), `no worker "${worker}" in the fleet`);
+  const failure: WorkerFailure = { worker, atMs: r.duration('at') };
+  const recover = r.optionalDuration('recoverAfter');
+  if (recover !== undefined) failure.recoverAfterMs = recover;
+  r.done();
+  return failure;
+}
+
+/** The defaults with the numeric fields the file sets (unknown fields refused). */
+function overrides<T extends object>(r: FieldReader, defaults: T): T {
+  const result = { ...defaults } as Record<string, unknown>;
+  for (const key of r.keys()) {
+    if (!Object.hasOwn(defaults, key)) throw new ScenarioError(r.at(key), 'unknown field');
+    result[key] = typeof result[key] === 'string' ? r.string(key) : r.number(key, { min: 0 });
+  }
+  r.done();
+  return result as T;
+}
+
+function isClass(value: string): value is PriorityClass {
+  return (PRIORITY_CLASSES as readonly string[]).includes(value);
+}

@@ -1,0 +1,226 @@
+import type { DeviceSpec } from '#switchyard/cost-model';
+import type { PolicyLoadedModel, PolicyRunningJob, PolicyWorker } from '#switchyard/policy';
+import { JobDeque } from './job-deque.js';
+import type { PlacementRates } from './placement-rates.js';
+import type { FleetGroup } from './scenario.js';
+import type { SimInstance } from './sim-instance.js';
+import type { SimJob } from './sim-job.js';
+
+/** A command the scheduler sent a worker, as the worker's command stream holds it. */
+export type SimCommand =
+  | {
+      type: 'load';
+      model: string;
+      gpuLayers: number;
+      slots: number;
+      rates: PlacementRates;
+      sentAt: number;
+    }
+  | { type: 'unload'; model: string; sentAt: number }
+  | { type: 'run'; job: SimJob; sentAt: number }
+  | { type: 'preempt'; job: SimJob; path: 'keep-kv' | 'recompute'; sentAt: number };
+
+/** A phase counts as done when what is left of it would take less than this (ms): float noise. */
+export const TIME_EPSILON_MS = 1e-6;
+
+/** The simulator's clock, read by the live views handed to policies. */
+export interface Clock {
+  now: number;
+}
+
+/**
+ * One simulated worker: its loaded copies, its command stream (applied one at a time, a load
+ * holding up the commands behind it, as the live worker does), and its device time shared by
+ * what runs on it. Sharing is processor sharing: every prefilling job and every loaded copy
+ * with decoding sequences is one stream, each gets 1/n of the device; a copy's decoding
+ * sequences advance together, one token per batched step.
+ */
+export class SimWorker {
+  alive = true;
+  /** Still in the scheduler's view: a dead worker stays until its heartbeat expires. */
+  visible = true;
+  /** Bumped when the worker dies or comes back: its queued events from before are void. */
+  generation = 0;
+  readonly instances = new Map<string, SimInstance>();
+  readonly commands = new JobDeque<SimCommand>();
+  /** A load is being applied; the commands behind it wait. */
+  commandBusy = false;
+  /** Jobs using the device: restoring, prefilling, decoding or saving. */
+  readonly active: SimJob[] = [];
+  lastAdvanceAt = 0;
+  /** Bumped at every reschedule: only the latest tick event of the worker counts. */
+  tickVersion = 0;
+  busyMs = 0;
+  usedBytes = 0;
+  /** Models whose file is in this host's page cache (loaded here before). */
+  readonly warm = new Set<string>();
+  readonly servable: ReadonlySet<string>;
+  private dirty = true;
+  private cached?: PolicyWorker;
+
+  constructor(
+    readonly index: number,
+    readonly id: string,
+    readonly group: FleetGroup,
+    readonly device: DeviceSpec,
+    private readonly ramTotalBytes: number,
+  ) {
+    this.servable = new Set(group.models);
+  }
+
+  get memoryBudgetBytes(): number {
+    return this.group.memoryBudgetBytes;
+  }
+
+  /** Marks the policy's view of this worker stale. */
+  touch(): void {
+    this.dirty = true;
+  }
+
+  /** Moves every active job's progress forward to `now` at the current rates. */
+  advance(now: number): void {
+    const dt = now - this.lastAdvanceAt;
+    if (dt <= 0) return;
+    if (this.active.length > 0) this.busyMs += dt;
+    for (const job of this.active) {
+      const progress = job.rate * dt;
+      if (job.phase === 'decode') {
+        if (job.firstTokenAt === undefined && job.generated + progress >= 1) {
+          job.firstTokenAt = this.lastAdvanceAt + (1 - job.generated) / job.rate;
+        }
+        job.generated += progress;
+      }
+      job.remaining -= progress;
+    }
+    this.lastAdvanceAt = now;
+  }
+
+  /** Sets every active job's rate for the current mix; returns ms until the first phase ends. */
+  reschedule(): number {
+    let streams = 0;
+    const batches = new Map<SimInstance, { sequences: number; kvTokens: number }>();
+    for (const job of this.active) {
+      if (job.phase === 'prefill') streams++;
+      else if (job.phase === 'decode') {
+        const batch = batches.get(job.instance!);
+        const kv = job.spec.promptTokens + job.generated;
+        if (batch) {
+          batch.sequences++;
+          batch.kvTokens += kv;
+        } else {
+          batches.set(job.instance!, { sequences: 1, kvTokens: kv });
+          streams++;
+        }
+      }
+    }
+    let next = Infinity;
+    for (const job of this.active) {
+      const rates = job.instance!.rates;
+      if (job.phase === 'prefill') {
+        job.rate = 1 / (rates.prefillMsPerToken(job.prefillTokens) * streams);
+      } else if (job.phase === 'decode') {
+        const batch = batches.get(job.instance!)!;
+        job.rate = 1 / (rates.decodeStepMs(batch.sequences, batch.kvTokens) * streams);
+      } else {
+        job.rate = 1;
+      }
+      next = Math.min(next, Math.max(0, job.remaining) / job.rate);
+    }
+    this.tickVersion++;
+    return next;
+  }
+
+  /** Active jobs whose phase is over. */
+  finishedPhases(): SimJob[] {
+    return this.active.filter((job) => job.remaining <= job.rate * TIME_EPSILON_MS);
+  }
+
+  /** Removes a job from the device. */
+  deactivate(job: SimJob): void {
+    const i = this.active.indexOf(job);
+    if (i >= 0) this.active.splice(i, 1);
+  }
+
+  /**
+   * The worker as the live scheduler's FleetView shows it: the worker's state (its heartbeat)
+   * with the commands it has not applied yet laid over it. Rebuilt only when something changed.
+   */
+  view(clock: Clock): PolicyWorker {
+    if (!this.dirty && this.cached) return this.cached;
+    const loaded = new Map<string, PolicyLoadedModel>();
+    const running: PolicyRunningJob[] = [];
+    for (const inst of this.instances.values()) {
+      loaded.set(inst.model, {
+        model: inst.model,
+        gpuLayers: inst.gpuLayers,
+        memoryBytes: inst.memoryBytes,
+        slots: inst.slots,
+        busySlots: inst.jobs.size,
+        loadedAt: inst.loadedAt,
+        lastUsedAt: inst.lastUsedAt,
+      });
+      for (const job of inst.jobs) running.push(job.runningView(clock));
+    }
+    for (const command of this.commands) {
+      switch (command.type) {
+        case 'load': {
+          // A pending reload (re-offload) shows at its new level: planning on the old one would
+          // re-send it every round while it waits, and misjudge the memory it frees or takes.
+          const known = loaded.get(command.model);
+          const gpuLayers = this.device.kind === 'cpu' ? 0 : command.gpuLayers;
+          if (known) {
+            known.gpuLayers = gpuLayers;
+            known.memoryBytes = command.rates.memoryBytes;
+            known.slots = command.slots;
+          } else {
+            loaded.set(command.model, {
+              model: command.model,
+              gpuLayers,
+              memoryBytes: command.rates.memoryBytes,
+              slots: command.slots,
+              busySlots: 0,
+              loadedAt: command.sentAt,
+              lastUsedAt: command.sentAt,
+            });
+          }
+          break;
+        }
+        case 'unload':
+          loaded.delete(command.model);
+          break;
+        case 'run': {
+          const m = loaded.get(command.job.spec.model);
+          if (m) {
+            m.busySlots += 1;
+            m.lastUsedAt = command.sentAt;
+          }
+          running.push(command.job.runningView(clock));
+          break;
+        }
+        case 'preempt':
+          break;
+      }
+    }
+    const g = this.group;
+    this.cached = {
+      id: this.id,
+      device: {
+        kind: this.device.kind,
+        name: this.device.name,
+        gpuMemoryTotalBytes: this.device.kind === 'cpu' ? 0 : this.device.memoryBytes,
+        ramTotalBytes: this.ramTotalBytes,
+        threads: g.threads,
+      },
+      catalogDevice: g.device,
+      memoryBudgetBytes: g.memoryBudgetBytes,
+      slotsPerModel: g.slotsPerModel,
+      maxConcurrentJobs: g.maxConcurrentJobs,
+      models: g.models,
+      loaded: [...loaded.values()],
+      running,
+      draining: false,
+    };
+    this.dirty = false;
+    return this.cached;
+  }
+}
