@@ -277,9 +277,13 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       case 'cancel':
         this.runners.get(command.jobId)?.stop('cancel');
         return;
-      case 'preempt':
-        this.runners.get(command.jobId)?.stop('preempt', command.reason);
+      case 'preempt': {
+        // Wait until the job is handed back: a run sent right behind this command needs its slot.
+        const runner = this.runners.get(command.jobId);
+        runner?.stop('preempt', command.reason);
+        await runner?.done;
         return;
+      }
       case 'drain':
         // Drained on request: then leave the way SIGTERM does, so a supervisor sees a clean exit.
         void this.drain().then(() => process.kill(process.pid, 'SIGTERM'));
