@@ -20,6 +20,7 @@ import {
   JobStream,
   MessageStream,
   openJobsQueue,
+  ProfileStore,
   WorkerRegistry,
   type JobsQueue,
 } from '#switchyard/fleet';
@@ -45,6 +46,9 @@ export interface DecisionStats {
   waiting: { jobId: string; reason: string }[];
 }
 
+// How often stored profiles are read again.
+const PROFILE_RELOAD_MS = 5_000;
+
 // BullMQ events that mean the backlog changed and a decision is due.
 const QUEUE_WAKE_EVENTS = new Set(['added', 'waiting', 'prioritized', 'stalled', 'removed']);
 
@@ -66,6 +70,8 @@ export class SchedulerLoop {
   private readonly settings: PolicySettings;
   /** Predictions for the policy; measured profiles replace the formula where they exist. */
   costModel = new CostModel();
+  private readonly profiles: ProfileStore;
+  private lastProfileLoad = 0;
   private stopped = false;
   lastDecision?: DecisionStats;
 
@@ -90,6 +96,7 @@ export class SchedulerLoop {
     this.window = new JobWindow(this.fetcher, env.JOB_LOCK_MS);
     this.queue = openJobsQueue(redis, env.SWITCHYARD_PREFIX);
     this.settings = env.policySettings();
+    this.profiles = new ProfileStore(redis, this.keys);
   }
 
   /** Runs rounds until stop() is called or `stillLeader` says the lock was lost. */
@@ -131,6 +138,13 @@ export class SchedulerLoop {
       if (await this.redis.exists(this.keys.cancelRequest(held.job.id!))) {
         await this.cancelHeld(held);
       }
+    }
+    if (Date.now() - this.lastProfileLoad > PROFILE_RELOAD_MS) {
+      // Workers keep their devices' profiles calibrated from live runs; predictions follow.
+      this.lastProfileLoad = Date.now();
+      this.costModel = await this.profiles
+        .applyTo(new CostModel(), (bad) => this.logger.warn(`profile ${bad.field}: ${bad.error}`))
+        .catch(() => this.costModel);
     }
     const heartbeats = await this.registry.list();
     const snapshot = this.snapshot(heartbeats);
