@@ -16,13 +16,11 @@ export class ChartScale {
     return new ChartScale('linear', min, max === min ? min + 1 : max, from, to);
   }
 
-  /** A log scale over the decades around [min, max] (both > 0) onto the pixels [from, to]. */
+  /** A log scale over [min, max] (both > 0) widened to 1-2-5 values, onto the pixels [from, to]. */
   static log(min: number, max: number, from: number, to: number): ChartScale {
     if (!(min > 0 && max > 0))
       throw new RangeError(`a log scale needs positive bounds (${min}, ${max})`);
-    const lo = 10 ** Math.floor(Math.log10(min));
-    const hi = 10 ** Math.ceil(Math.log10(max) + 1e-9);
-    return new ChartScale('log', lo, hi, from, to);
+    return new ChartScale('log', roundDown125(min), roundUp125(max), from, to);
   }
 
   /** The pixel of a value (log scales clamp values ≤ 0 to their minimum). */
@@ -41,8 +39,12 @@ export class ChartScale {
       const ticks: number[] = [];
       const decades = Math.log10(this.max / this.min);
       const steps = decades > 4 ? [1] : decades > 2 ? [1, 3] : [1, 2, 5];
-      for (let decade = this.min; decade <= this.max * 1.0001; decade *= 10) {
-        for (const step of steps) if (decade * step <= this.max * 1.0001) ticks.push(decade * step);
+      const first = 10 ** Math.floor(Math.log10(this.min) + 1e-9);
+      for (let decade = first; decade <= this.max * 1.0001; decade *= 10) {
+        for (const step of steps) {
+          const tick = Number((decade * step).toPrecision(6));
+          if (tick >= this.min * 0.9999 && tick <= this.max * 1.0001) ticks.push(tick);
+        }
       }
       return ticks;
     }
@@ -62,4 +64,20 @@ export function tickLabel(value: number): string {
   if (value >= 1e6) return `${Number((value / 1e6).toPrecision(3))}M`;
   if (value >= 1e3) return `${Number((value / 1e3).toPrecision(3))}k`;
   return String(Number(value.toPrecision(3)));
+}
+
+const STEPS_125 = [1, 2, 5, 10];
+
+/** The largest 1, 2 or 5 × 10^k not above value. */
+function roundDown125(value: number): number {
+  const decade = 10 ** Math.floor(Math.log10(value) + 1e-9);
+  const step = [...STEPS_125].reverse().find((s) => s * decade <= value * 1.0001) ?? 1;
+  return Number((step * decade).toPrecision(6));
+}
+
+/** The smallest 1, 2 or 5 × 10^k not below value. */
+function roundUp125(value: number): number {
+  const decade = 10 ** Math.floor(Math.log10(value) + 1e-9);
+  const step = STEPS_125.find((s) => s * decade >= value * 0.9999) ?? 10;
+  return Number((step * decade).toPrecision(6));
 }

@@ -14,13 +14,17 @@ describe('ChartScale', () => {
     const linear = ChartScale.linear(0, 10, 100, 200);
     assert.equal(linear.map(5), 150);
     assert.deepEqual(linear.ticks(5), [0, 2, 4, 6, 8, 10]);
-    const log = ChartScale.log(3, 700, 300, 0);
-    // Whole decades around the data: 1 to 1,000.
+    // Widened to 1-2-5 values around the data: 1 to 1,000 (three decades).
+    const log = ChartScale.log(1.5, 700, 300, 0);
     assert.equal(log.min, 1);
     assert.equal(log.max, 1000);
     assert.equal(log.map(10), 200);
     assert.equal(log.map(100), 100);
     assert.deepEqual(log.ticks(), [1, 3, 10, 30, 100, 300, 1000]);
+    const narrow = ChartScale.log(3, 10_649, 0, 1);
+    assert.equal(narrow.min, 2);
+    assert.equal(narrow.max, 20_000);
+    assert.deepEqual(narrow.ticks(), [3, 10, 30, 100, 300, 1000, 3000, 10_000]);
     assert.throws(() => ChartScale.log(0, 1, 0, 1), RangeError);
     assert.equal(tickLabel(20_000), '20k');
     assert.equal(tickLabel(0.5), '0.5');

@@ -238,7 +238,7 @@ function relativePanel(
     'share of full-GPU tokens/s',
     xScale.ticks(),
   );
-  svg.text(area.left, y0 + 20, `All models on ${gpuName}: what each MiB off the GPU costs`, {
+  svg.text(area.left, y0 + 20, `On ${gpuName}: share kept by MiB on the host`, {
     'font-weight': 'bold',
   });
   series.forEach((s, i) => {

@@ -49,7 +49,9 @@ export class BucketedSeries {
   private integrate(at: number): void {
     let t = this.lastAt;
     while (t < at) {
-      const bucket = Math.floor(t / this.bucketMs);
+      let bucket = Math.floor(t / this.bucketMs);
+      // At a boundary, t / bucketMs may round down to the bucket t closes: move on, or t never would.
+      if ((bucket + 1) * this.bucketMs <= t) bucket++;
       while (this.values.length <= bucket) this.values.push(0);
       const end = Math.min(at, (bucket + 1) * this.bucketMs);
       this.values[bucket] += this.lastValue * (end - t);

@@ -85,6 +85,16 @@ export class FieldReader {
     return raw;
   }
 
+  /** A boolean; `fallback` when absent. */
+  boolean(key: string, fallback: boolean): boolean {
+    const raw = this.raw(key);
+    if (raw === undefined) return fallback;
+    if (typeof raw !== 'boolean') {
+      throw new ScenarioError(this.at(key), `must be true or false (got ${JSON.stringify(raw)})`);
+    }
+    return raw;
+  }
+
   /** A duration in ms from a number or "90s"-style string; `fallback` when absent. */
   duration(key: string, fallback?: number): number {
     const raw = this.raw(key);

@@ -15,3 +15,4 @@ export * from './percentile.js';
 export * from './report/svg-line-chart.js';
 export * from './report/comparison-table.js';
 export * from './report/html-report.js';
+export * from './metrics-recorder.js';

@@ -65,6 +65,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   stalledReturnMs: 37_500,
   workerTtlMs: 5_000,
   checkpointEveryTokens: 16,
+  kvResume: true,
 };
 
 /** Validates a scenario file's JSON and fills in every default; throws ScenarioError naming the field. */
@@ -277,6 +278,7 @@ function parseStream(
   const outputTokens = parseLength(r.at('outputTokens'), r.raw('outputTokens') ?? 128);
   const maxTokens = r.optionalNumber('maxTokens', { integer: true, min: 1 });
   const count = r.optionalNumber('count', { integer: true, min: 0 });
+  const deadlineMs = r.optionalDuration('deadline');
   r.done();
   return {
     name,
@@ -289,6 +291,7 @@ function parseStream(
     startMs,
     endMs,
     count,
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
   };
 }
 
@@ -488,6 +491,7 @@ function parseScheduler(r: FieldReader): SchedulerOptions {
       min: 1,
       fallback: d.checkpointEveryTokens,
     }),
+    kvResume: r.boolean('kvResume', d.kvResume),
   };
   if (options.tickMs <= 0) throw new ScenarioError(r.at('tick'), 'must be positive');
   r.done();

@@ -57,6 +57,8 @@ export interface WorkloadStream {
   endMs: number;
   /** At most this many jobs from the stream. */
   count?: number;
+  /** Each job must complete this long after its submission: its own deadline, in place of its class's completion SLA. */
+  deadlineMs?: number;
 }
 
 /** Identical workers: a catalog device, how many, what each may hold and run. */
@@ -89,6 +91,11 @@ export interface SchedulerOptions {
   workerTtlMs: number;
   /** A running job saves a checkpoint every this many tokens (CHECKPOINT_EVERY_TOKENS). */
   checkpointEveryTokens: number;
+  /**
+   * Workers keep a keep-kv preemption's KV state and resume in place, as the action promises;
+   * false: every resume recomputes the sequence (what the live worker does until it keeps KV).
+   */
+  kvResume: boolean;
 }
 
 /** A worker dying at `atMs`, and coming back empty `recoverAfterMs` later if set. */

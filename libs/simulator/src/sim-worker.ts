@@ -43,8 +43,10 @@ export class SimWorker {
   generation = 0;
   readonly instances = new Map<string, SimInstance>();
   readonly commands = new JobDeque<SimCommand>();
-  /** A load is being applied; the commands behind it wait. */
+  /** A load is being applied, or a preempted job being handed back; the commands behind it wait. */
   commandBusy = false;
+  /** The preempted job whose hand-back holds the command stream, as the live worker awaits it. */
+  handingBack?: SimJob;
   /** Jobs using the device: restoring, prefilling, decoding or saving. */
   readonly active: SimJob[] = [];
   lastAdvanceAt = 0;
@@ -57,6 +59,8 @@ export class SimWorker {
   readonly servable: ReadonlySet<string>;
   private dirty = true;
   private cached?: PolicyWorker;
+  /** The last heartbeat of a dead worker: what the scheduler keeps seeing until it expires. */
+  private lastHeartbeat?: PolicyWorker;
 
   constructor(
     readonly index: number,
@@ -68,12 +72,29 @@ export class SimWorker {
     this.servable = new Set(group.models);
   }
 
+  /** Memory the worker may fill with models. */
   get memoryBudgetBytes(): number {
     return this.group.memoryBudgetBytes;
   }
 
   /** Marks the policy's view of this worker stale. */
   touch(): void {
+    this.dirty = true;
+  }
+
+  /** The worker dies: the scheduler keeps its last view of it until the heartbeat expires. */
+  freezeView(clock: Clock): void {
+    const view = this.view(clock);
+    this.lastHeartbeat = {
+      ...view,
+      loaded: view.loaded.map((m) => ({ ...m })),
+      running: view.running.map((r) => ({ ...r })),
+    };
+  }
+
+  /** The worker is back (empty): the scheduler sees its fresh heartbeats again. */
+  thaw(): void {
+    this.lastHeartbeat = undefined;
     this.dirty = true;
   }
 
@@ -84,7 +105,7 @@ export class SimWorker {
     if (this.active.length > 0) this.busyMs += dt;
     for (const job of this.active) {
       const progress = job.rate * dt;
-      if (job.phase === 'decode') {
+      if (job.phase === 'decoding') {
         if (job.firstTokenAt === undefined && job.generated + progress >= 1) {
           job.firstTokenAt = this.lastAdvanceAt + (1 - job.generated) / job.rate;
         }
@@ -101,7 +122,7 @@ export class SimWorker {
     const batches = new Map<SimInstance, { sequences: number; kvTokens: number }>();
     for (const job of this.active) {
       if (job.phase === 'prefill') streams++;
-      else if (job.phase === 'decode') {
+      else if (job.phase === 'decoding') {
         const batch = batches.get(job.instance!);
         const kv = job.spec.promptTokens + job.generated;
         if (batch) {
@@ -118,7 +139,7 @@ export class SimWorker {
       const rates = job.instance!.rates;
       if (job.phase === 'prefill') {
         job.rate = 1 / (rates.prefillMsPerToken(job.prefillTokens) * streams);
-      } else if (job.phase === 'decode') {
+      } else if (job.phase === 'decoding') {
         const batch = batches.get(job.instance!)!;
         job.rate = 1 / (rates.decodeStepMs(batch.sequences, batch.kvTokens) * streams);
       } else {
@@ -146,6 +167,7 @@ export class SimWorker {
    * with the commands it has not applied yet laid over it. Rebuilt only when something changed.
    */
   view(clock: Clock): PolicyWorker {
+    if (this.lastHeartbeat) return this.lastHeartbeat;
     if (!this.dirty && this.cached) return this.cached;
     const loaded = new Map<string, PolicyLoadedModel>();
     const running: PolicyRunningJob[] = [];

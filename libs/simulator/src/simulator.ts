@@ -1,23 +1,17 @@
-import { PRIORITY_CLASSES, type PriorityClass } from '#switchyard/contracts';
+import type { PriorityClass } from '#switchyard/contracts';
 import { CostModel, type ModelSpec } from '#switchyard/cost-model';
 import type { Action, FleetSnapshot, PolicyModel, SchedulingPolicy } from '#switchyard/policy';
-import { BucketedSeries } from './bucketed-series.js';
 import { EventQueue } from './event-queue.js';
 import { InvariantViolation } from './invariant-violation.js';
+import { MetricsRecorder } from './metrics-recorder.js';
 import { JobDeque } from './job-deque.js';
-import { mean, percentile, sortedCopy } from './percentile.js';
 import { PlacementRates } from './placement-rates.js';
 import type { Scenario } from './scenario.js';
 import { workerIdsOf } from './scenario-parser.js';
 import { SimInstance } from './sim-instance.js';
 import { SimJob, type JobOutcome } from './sim-job.js';
 import { SimWorker, type Clock, type SimCommand } from './sim-worker.js';
-import type {
-  ClassLatencies,
-  ClassMetrics,
-  SimulationMetrics,
-  SimulationResult,
-} from './simulation-result.js';
+import type { SimulationResult } from './simulation-result.js';
 import { generateWorkload } from './workload-generator.js';
 
 /** Options of one run. */
@@ -65,9 +59,6 @@ type SimEvent =
   | { kind: 'return'; at: number; rank: number; seq?: number; job: SimJob }
   | { kind: 'round'; at: number; rank: number; seq?: number };
 
-/** Buckets of the timelines over the run's longest possible span. */
-const TIMELINE_BUCKETS = 600;
-
 /**
  * A discrete-event simulation of the fleet under one policy: jobs arrive from the scenario's
  * workload into BullMQ-like priority queues, the scheduler takes a window of them and calls the
@@ -98,8 +89,7 @@ export class Simulator {
     standard: 0,
     batch: 0,
   };
-  private readonly queueSeries: Record<PriorityClass, BucketedSeries>;
-  private readonly memorySeries: BucketedSeries[] = [];
+  private readonly metrics: MetricsRecorder;
   private readonly endCounts: Uint8Array;
   private readonly seed: number;
   private readonly horizonMs: number;
@@ -113,53 +103,6 @@ export class Simulator {
   private nextInstanceId = 1;
   private decideMs = 0;
   private eventCount = 0;
-  private readonly m = {
-    rounds: 0,
-    actions: 0,
-    ignoredActions: 0,
-    noSlotReturns: 0,
-    lostJobs: 0,
-    preemptions: 0,
-    preemptionCostMs: 0,
-    preemptionBytes: 0,
-    keepKv: 0,
-    recompute: 0,
-    loads: 0,
-    reoffloads: 0,
-    unloads: 0,
-    loadBytesRead: 0,
-    loadBytesUploaded: 0,
-    loadMs: 0,
-    refusedLoads: 0,
-    refusedUnloads: 0,
-  };
-  private readonly ttft: Record<PriorityClass, number[]> = {
-    interactive: [],
-    standard: [],
-    batch: [],
-  };
-  private readonly completion: Record<PriorityClass, number[]> = {
-    interactive: [],
-    standard: [],
-    batch: [],
-  };
-  private readonly slaTokens: Record<PriorityClass, number> = {
-    interactive: 0,
-    standard: 0,
-    batch: 0,
-  };
-  private readonly slaMet: Record<PriorityClass, number> = {
-    interactive: 0,
-    standard: 0,
-    batch: 0,
-  };
-  private readonly outcomes: Record<PriorityClass, Record<JobOutcome, number>> = {
-    interactive: { completed: 0, failed: 0, unfinished: 0 },
-    standard: { completed: 0, failed: 0, unfinished: 0 },
-    batch: { completed: 0, failed: 0, unfinished: 0 },
-  };
-  private completedTokens = 0;
-
   constructor(
     private readonly scenario: Scenario,
     private readonly policy: SchedulingPolicy,
@@ -176,12 +119,6 @@ export class Simulator {
         profiles: scenario.profiles,
       });
     this.horizonMs = scenario.durationMs + scenario.drainMs;
-    const bucketMs = Math.max(1, this.horizonMs / TIMELINE_BUCKETS);
-    this.queueSeries = {
-      interactive: new BucketedSeries(bucketMs, 'mean'),
-      standard: new BucketedSeries(bucketMs, 'mean'),
-      batch: new BucketedSeries(bucketMs, 'mean'),
-    };
     for (const m of scenario.models) this.specs.set(m.name, m.spec);
     for (const group of scenario.fleet) {
       const device = this.costModel.device(group.device);
@@ -195,9 +132,9 @@ export class Simulator {
         );
         this.workers.push(worker);
         this.workersById.set(id, worker);
-        this.memorySeries.push(new BucketedSeries(bucketMs));
       }
     }
+    this.metrics = new MetricsRecorder(scenario.settings, this.horizonMs, this.workers.length);
     for (const m of scenario.models) this.policyModels[m.name] = this.policyModel(m.spec);
     const workload = generateWorkload(scenario, this.seed);
     this.clampedPrompts = workload.clampedPrompts;
@@ -310,7 +247,7 @@ export class Simulator {
   private addWaiting(job: SimJob, delta: number): void {
     const cls = job.spec.priority;
     this.waiting[cls] += delta;
-    this.queueSeries[cls].record(this.clock.now, this.waiting[cls]);
+    this.metrics.queueDepth(cls, this.clock.now, this.waiting[cls]);
   }
 
   /** BullMQ's order: the plain wait list (stalled jobs) first, then by priority, FIFO in a level. */
@@ -365,7 +302,7 @@ export class Simulator {
     const now = this.clock.now;
     this.roundAt = undefined;
     this.lastRoundAt = now;
-    this.m.rounds++;
+    this.metrics.counters.rounds++;
     this.fillWindow();
     const snapshot: FleetSnapshot = {
       now,
@@ -387,25 +324,25 @@ export class Simulator {
   }
 
   private apply(action: Action): void {
-    this.m.actions++;
+    this.metrics.counters.actions++;
     const worker = this.workersById.get(action.workerId);
     const now = this.clock.now;
     switch (action.type) {
       case 'dispatch': {
         const job = this.window.get(action.jobId);
         if (!job) {
-          this.m.ignoredActions++;
+          this.metrics.counters.ignoredActions++;
           return;
         }
         this.window.delete(action.jobId);
         this.addWaiting(job, -1);
         if (!worker || !worker.alive) {
           // Sent to a worker that is not there: nobody renews the job's lock, the stalled check returns it.
-          if (!worker) this.m.ignoredActions++;
+          if (!worker) this.metrics.counters.ignoredActions++;
           this.lose(job);
           return;
         }
-        job.phase = 'dispatched';
+        job.phase = 'scheduled';
         job.worker = worker;
         return this.send(worker, { type: 'run', job, sentAt: now });
       }
@@ -419,8 +356,8 @@ export class Simulator {
           action.gpuLayers < 0 ||
           action.gpuLayers > spec.layers + 1
         ) {
-          this.m.ignoredActions++;
-          this.m.refusedLoads++;
+          this.metrics.counters.ignoredActions++;
+          this.metrics.counters.refusedLoads++;
           return;
         }
         if (!worker.alive) return;
@@ -441,7 +378,7 @@ export class Simulator {
       }
       case 'unload':
         if (!worker) {
-          this.m.ignoredActions++;
+          this.metrics.counters.ignoredActions++;
           return;
         }
         if (!worker.alive) return;
@@ -449,10 +386,11 @@ export class Simulator {
       case 'preempt': {
         const job = this.jobsById.get(action.jobId);
         if (!worker || !job) {
-          this.m.ignoredActions++;
+          this.metrics.counters.ignoredActions++;
           return;
         }
         if (!worker.alive) return;
+        job.preemptPending = true;
         return this.send(worker, { type: 'preempt', job, path: action.path, sentAt: now });
       }
     }
@@ -500,7 +438,7 @@ export class Simulator {
       if (worker.usedBytes - existing.memoryBytes + rates.memoryBytes > worker.memoryBudgetBytes) {
         return this.refuseLoad();
       }
-      this.m.reoffloads++;
+      this.metrics.counters.reoffloads++;
       worker.instances.delete(model);
       this.setUsed(worker, worker.usedBytes - existing.memoryBytes);
     } else if (worker.usedBytes + rates.memoryBytes > worker.memoryBudgetBytes) {
@@ -520,10 +458,10 @@ export class Simulator {
     this.setUsed(worker, worker.usedBytes + rates.memoryBytes);
     const loadMs = rates.loadTimeMs(worker.warm.has(model) ? 'warm' : 'cold');
     worker.warm.add(model);
-    this.m.loads++;
-    this.m.loadBytesRead += rates.loadBytesRead;
-    this.m.loadBytesUploaded += rates.loadBytesUploaded;
-    this.m.loadMs += loadMs;
+    this.metrics.counters.loads++;
+    this.metrics.counters.loadBytesRead += rates.loadBytesRead;
+    this.metrics.counters.loadBytesUploaded += rates.loadBytesUploaded;
+    this.metrics.counters.loadMs += loadMs;
     worker.commandBusy = true;
     this.events.push({
       kind: 'load-done',
@@ -536,7 +474,7 @@ export class Simulator {
   }
 
   private refuseLoad(): void {
-    this.m.refusedLoads++;
+    this.metrics.counters.refusedLoads++;
     this.wake();
   }
 
@@ -554,17 +492,17 @@ export class Simulator {
     const instance = worker.instances.get(model);
     if (!instance) return this.wake();
     if (instance.jobs.size > 0) {
-      this.m.refusedUnloads++;
+      this.metrics.counters.refusedUnloads++;
       return;
     }
     worker.instances.delete(model);
     this.setUsed(worker, worker.usedBytes - instance.memoryBytes);
-    this.m.unloads++;
+    this.metrics.counters.unloads++;
     this.wake();
   }
 
   private executeRun(worker: SimWorker, job: SimJob): void {
-    if (job.phase !== 'dispatched' || job.worker !== worker) return;
+    if (job.phase !== 'scheduled' || job.worker !== worker) return;
     const instance = worker.instances.get(job.spec.model);
     if (!instance) {
       // The live worker fails a job whose model it does not hold.
@@ -572,7 +510,7 @@ export class Simulator {
       return this.end(job, 'failed');
     }
     if (instance.jobs.size >= instance.slots) {
-      this.m.noSlotReturns++;
+      this.metrics.counters.noSlotReturns++;
       return this.requeueFront(job);
     }
     const now = this.clock.now;
@@ -584,7 +522,7 @@ export class Simulator {
     if (job.savedKv && job.savedKv.instanceId === instance.id) {
       job.phase = 'restore';
       job.remaining = job.savedKv.restoreMs;
-      this.m.preemptionCostMs += job.savedKv.restoreMs;
+      this.metrics.counters.preemptionCostMs += job.savedKv.restoreMs;
     } else {
       job.phase = 'prefill';
       job.prefillTokens = job.spec.promptTokens + job.checkpoint;
@@ -592,23 +530,25 @@ export class Simulator {
       // Recomputing a preempted job's sequence (its KV dropped, or saved on another copy) is
       // the price of its preemption.
       if (job.recomputeOwed || job.savedKv !== undefined) {
-        this.m.preemptionCostMs +=
+        this.metrics.counters.preemptionCostMs +=
           job.prefillTokens * instance.rates.prefillMsPerToken(job.prefillTokens);
       }
     }
     job.savedKv = undefined;
     job.recomputeOwed = false;
+    job.preemptPending = false;
     job.generated = job.checkpoint;
     worker.active.push(job);
     this.reschedule(worker);
   }
 
   private executePreempt(worker: SimWorker, job: SimJob, path: 'keep-kv' | 'recompute'): void {
+    job.preemptPending = false;
     if (
       job.worker !== worker ||
-      !(job.phase === 'prefill' || job.phase === 'decode' || job.phase === 'restore')
+      !(job.phase === 'prefill' || job.phase === 'decoding' || job.phase === 'restore')
     ) {
-      this.m.ignoredActions++;
+      this.metrics.counters.ignoredActions++;
       return;
     }
     const now = this.clock.now;
@@ -619,22 +559,26 @@ export class Simulator {
     job.generated = Math.max(job.checkpoint, tokens);
     job.checkpoint = job.generated;
     job.preemptions++;
-    this.m.preemptions++;
-    if (path === 'keep-kv' && job.phase !== 'prefill') {
+    this.metrics.counters.preemptions++;
+    if (path === 'keep-kv' && job.phase !== 'prefill' && this.scenario.scheduler.kvResume) {
       const cost = instance.rates.preemptionCosts(job.spec.promptTokens, job.checkpoint)[
         'save-restore-kv'
       ];
       const oneWayMs = (cost.seconds * 1000) / 2;
-      this.m.keepKv++;
-      this.m.preemptionCostMs += oneWayMs;
-      this.m.preemptionBytes += cost.bytesMoved;
+      this.metrics.counters.keepKv++;
+      this.metrics.counters.preemptionCostMs += oneWayMs;
+      this.metrics.counters.preemptionBytes += cost.bytesMoved;
       job.phase = 'saving';
       job.remaining = oneWayMs;
       job.savedKv = { instanceId: instance.id, restoreMs: oneWayMs };
+      // The live worker applies nothing else until the job is handed back: a run sent right
+      // behind the preempt then finds the slot free.
+      worker.commandBusy = true;
+      worker.handingBack = job;
       this.reschedule(worker);
       return;
     }
-    this.m.recompute++;
+    this.metrics.counters.recompute++;
     this.release(worker, job);
   }
 
@@ -647,6 +591,11 @@ export class Simulator {
     worker.touch();
     this.requeueFront(job);
     this.reschedule(worker);
+    if (worker.handingBack === job) {
+      worker.handingBack = undefined;
+      worker.commandBusy = false;
+      this.pump(worker);
+    }
   }
 
   // ---- workers: compute ----
@@ -670,11 +619,11 @@ export class Simulator {
       switch (job.phase) {
         case 'restore':
         case 'prefill':
-          job.phase = 'decode';
+          job.phase = 'decoding';
           job.remaining = job.spec.outputTokens - job.generated;
           if (job.remaining <= 0) this.complete(worker, job);
           break;
-        case 'decode':
+        case 'decoding':
           this.complete(worker, job);
           break;
         case 'saving':
@@ -710,30 +659,14 @@ export class Simulator {
     }
     this.ended++;
     this.lastEndAt = now;
-    const { priority: cls, submittedAt, outputTokens } = job.spec;
-    this.outcomes[cls][outcome]++;
-    if (outcome === 'completed') {
-      const completion = now - submittedAt;
-      const ttft = job.firstTokenAt! - submittedAt;
-      this.ttft[cls].push(ttft);
-      this.completion[cls].push(completion);
-      this.completedTokens += outputTokens;
-      const sla = this.scenario.settings.sla[cls];
-      const met =
-        (sla.timeToFirstTokenMs === undefined || ttft <= sla.timeToFirstTokenMs) &&
-        (sla.completionMs === undefined || completion <= sla.completionMs);
-      if (met) {
-        this.slaMet[cls]++;
-        this.slaTokens[cls] += outputTokens;
-      }
-    }
+    this.metrics.jobEnded(job, outcome, now);
     if (outcome !== 'unfinished') this.wake();
   }
 
   private setUsed(worker: SimWorker, bytes: number): void {
     worker.usedBytes = bytes;
     worker.touch();
-    this.memorySeries[worker.index].record(this.clock.now, bytes);
+    this.metrics.memory(worker.index, this.clock.now, bytes);
   }
 
   // ---- failures ----
@@ -742,6 +675,7 @@ export class Simulator {
     if (!worker.alive) return;
     const now = this.clock.now;
     worker.advance(now);
+    worker.freezeView(this.clock);
     const every = this.scenario.scheduler.checkpointEveryTokens;
     const lost = new Set<SimJob>(worker.active);
     for (const instance of worker.instances.values())
@@ -761,6 +695,7 @@ export class Simulator {
     this.setUsed(worker, 0);
     worker.commands.clear();
     worker.commandBusy = false;
+    worker.handingBack = undefined;
     worker.alive = false;
     worker.generation++;
     worker.tickVersion++;
@@ -778,6 +713,7 @@ export class Simulator {
   }
 
   private recover(worker: SimWorker): void {
+    worker.thaw();
     worker.alive = true;
     worker.visible = true;
     worker.generation++;
@@ -789,13 +725,14 @@ export class Simulator {
 
   /** The job's lock lapses with its worker; the stalled check hands it back later. */
   private lose(job: SimJob): void {
-    this.m.lostJobs++;
+    this.metrics.counters.lostJobs++;
     job.losses++;
     job.phase = 'lost';
     job.worker = undefined;
     job.instance = undefined;
     job.savedKv = undefined;
     job.recomputeOwed = false;
+    job.preemptPending = false;
     job.generated = job.checkpoint;
     this.events.push({
       kind: 'return',
@@ -884,102 +821,17 @@ export class Simulator {
       ? Math.max(s.durationMs, this.lastEndAt)
       : Math.min(this.horizonMs, Math.max(s.durationMs, this.clock.now));
     this.clock.now = end;
-    for (const job of this.jobs)
+    // Jobs still open end unfinished; jobs due after the drain limit never arrived and count nowhere.
+    for (const job of this.jobs) {
       if (job.phase !== 'ended' && job.phase !== 'pending') this.end(job, 'unfinished');
-    // Jobs never submitted (past the drain limit cannot happen: arrivals end at durationMs).
+    }
     for (const w of this.workers) if (w.alive) w.advance(end);
-    const seconds = end / 1000;
-    const classes = {} as Record<PriorityClass, ClassMetrics>;
-    const latencies = {} as Record<PriorityClass, ClassLatencies>;
-    let slaTokens = 0;
-    for (const cls of PRIORITY_CLASSES) {
-      const ttft = sortedCopy(this.ttft[cls]);
-      const completion = sortedCopy(this.completion[cls]);
-      const o = this.outcomes[cls];
-      const arrived = o.completed + o.failed + o.unfinished;
-      slaTokens += this.slaTokens[cls];
-      classes[cls] = {
-        arrived,
-        completed: o.completed,
-        failed: o.failed,
-        unfinished: o.unfinished,
-        slaMet: this.slaMet[cls],
-        slaAttainment: arrived === 0 ? 1 : this.slaMet[cls] / arrived,
-        goodputTokensPerSecond: this.slaTokens[cls] / seconds,
-        ttftP50Ms: percentile(ttft, 50),
-        ttftP99Ms: percentile(ttft, 99),
-        completionMeanMs: mean(completion),
-        completionP50Ms: percentile(completion, 50),
-        completionP90Ms: percentile(completion, 90),
-        completionP99Ms: percentile(completion, 99),
-      };
-      latencies[cls] = { ttftMs: ttft, completionMs: completion };
-    }
-    const byDevice: Record<string, number> = {};
-    const deviceCounts: Record<string, number> = {};
-    for (const w of this.workers) {
-      byDevice[w.group.device] = (byDevice[w.group.device] ?? 0) + w.busyMs / end;
-      deviceCounts[w.group.device] = (deviceCounts[w.group.device] ?? 0) + 1;
-    }
-    for (const d of Object.keys(byDevice)) byDevice[d] /= deviceCounts[d];
-    const m = this.m;
-    const metrics: SimulationMetrics = {
-      jobs: {
-        arrived: this.ended,
-        completed: PRIORITY_CLASSES.reduce((n, c) => n + this.outcomes[c].completed, 0),
-        failed: PRIORITY_CLASSES.reduce((n, c) => n + this.outcomes[c].failed, 0),
-        unfinished: PRIORITY_CLASSES.reduce((n, c) => n + this.outcomes[c].unfinished, 0),
-        clampedPrompts: this.clampedPrompts,
-      },
-      classes,
-      goodputTokensPerSecond: slaTokens / seconds,
-      throughputTokensPerSecond: this.completedTokens / seconds,
-      makespanMs: end,
-      preemptions: {
-        count: m.preemptions,
-        totalCostMs: m.preemptionCostMs,
-        bytesMoved: m.preemptionBytes,
-        keepKv: m.keepKv,
-        recompute: m.recompute,
-      },
-      loads: {
-        count: m.loads,
-        reoffloads: m.reoffloads,
-        unloads: m.unloads,
-        bytesRead: m.loadBytesRead,
-        bytesUploaded: m.loadBytesUploaded,
-        totalMs: m.loadMs,
-        refused: m.refusedLoads,
-        refusedUnloads: m.refusedUnloads,
-      },
-      utilisation: { mean: mean(this.workers.map((w) => w.busyMs / end)), byDevice },
-      scheduler: {
-        rounds: m.rounds,
-        actions: m.actions,
-        ignoredActions: m.ignoredActions,
-        noSlotReturns: m.noSlotReturns,
-        lostJobs: m.lostJobs,
-      },
-    };
     return {
       scenario: s.name,
       policy: this.policyName,
       seed: this.seed,
       durationMs: s.durationMs,
-      metrics,
-      latencies,
-      workers: this.workers.map((w) => ({
-        id: w.id,
-        device: w.group.device,
-        memoryBudgetBytes: w.memoryBudgetBytes,
-        busyShare: w.busyMs / end,
-      })),
-      memoryTimeline: this.memorySeries.map((series) => series.points(end)),
-      queueTimeline: {
-        interactive: this.queueSeries.interactive.points(end),
-        standard: this.queueSeries.standard.points(end),
-        batch: this.queueSeries.batch.points(end),
-      },
+      ...this.metrics.result(this.workers, end, this.clampedPrompts),
       performance: { wallMs: 0, decideMs: 0, events: 0 },
     };
   }

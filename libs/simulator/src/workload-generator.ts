@@ -17,6 +17,8 @@ export interface JobSpec {
   outputTokens: number;
   /** The cap the client sent, which is all a policy sees of the length. */
   maxTokens: number;
+  /** The job's own completion deadline (ms, simulated clock), when its stream sets one. */
+  deadlineAt?: number;
 }
 
 /** The jobs of a scenario in arrival order, and how many prompts were cut to fit the context. */
@@ -65,6 +67,7 @@ export function generateWorkload(scenario: Scenario, seed = scenario.seed): Work
         promptTokens,
         outputTokens,
         maxTokens,
+        ...(stream.deadlineMs !== undefined ? { deadlineAt: at + stream.deadlineMs } : {}),
       });
     }
   });

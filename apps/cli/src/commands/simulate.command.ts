@@ -83,9 +83,11 @@ export async function loadScenarioFile(
   const traces = new Map<string, TraceRow[]>();
   for (const file of refs.traces) {
     if (!existsSync(at(file))) {
-      throw new Error(
-        `simulate: trace ${at(file)} not found (named in ${path}; pass --trace FILE to replay another)`,
-      );
+      const source =
+        overrides.trace !== undefined
+          ? '--trace'
+          : `named in ${path}; pass --trace FILE to replay another`;
+      throw new Error(`simulate: trace ${at(file)} not found (${source})`);
     }
     traces.set(file, parseTraceCsv(await readFile(at(file), 'utf8'), at(file)));
   }
