@@ -63,7 +63,7 @@ export function sensitivityChartSvg(input: SensitivityChartInput): string {
   svg.circle(legendX + 6, 76, 4, { fill: '#000' });
   svg.text(legendX + 14, 80, 'measured on this host (0 layers)');
   svg.circle(legendX + 226, 76, 4, { fill: 'none', stroke: '#000' });
-  svg.text(legendX + 234, 80, 'predicted CPU');
+  svg.text(legendX + 234, 80, `predicted CPU, ${threads} thread${threads === 1 ? '' : 's'}`);
 
   const curves = models.map((model) =>
     gpus.map((device) =>
