@@ -74,6 +74,11 @@ export interface PolicyJob {
   preemptions?: number;
   /** The job's own completion deadline (epoch ms), in place of its class's completion SLA. */
   deadlineAt?: number;
+  /**
+   * Worker holding this job's saved KV state (written when it was preempted there). Resuming
+   * on that worker, with the model still loaded, restores the state instead of recomputing it.
+   */
+  kvStateOn?: string;
 }
 
 /** Service-level targets of one class, in ms from submission. */
