@@ -112,4 +112,12 @@ export class RedisKeys {
   batchSignals(): string {
     return `${this.prefix}:batches:signals`;
   }
+
+  /**
+   * The request an `Idempotency-Key` was first used for (value: its fingerprint); `scope` names
+   * the endpoint and the caller, `keyHash` hashes the key (callers choose keys of any shape).
+   */
+  idempotency(scope: string, keyHash: string): string {
+    return `${this.prefix}:idempotency:${scope}:${keyHash}`;
+  }
 }

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
 import { BatchesService } from './batches.service.js';
 import type { BatchDto, BatchListDto } from './dto/batch-object.dto.js';
 import { CreateBatchDto } from './dto/create-batch.dto.js';
@@ -9,11 +19,17 @@ import { ListBatchesQueryDto } from './dto/list-batches-query.dto.js';
 export class BatchesController {
   constructor(private readonly batches: BatchesService) {}
 
-  /** Creates a batch from an uploaded file; it starts `validating`. */
+  /**
+   * Creates a batch from an uploaded file; it starts `validating`. A retry with the same
+   * `Idempotency-Key` answers the first request's batch instead of creating a second.
+   */
   @Post()
   @HttpCode(HttpStatus.OK)
-  create(@Body() body: CreateBatchDto): Promise<BatchDto> {
-    return this.batches.create(body);
+  create(
+    @Body() body: CreateBatchDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+  ): Promise<BatchDto> {
+    return this.batches.create(body, idempotencyKey);
   }
 
   /** Batches, newest first, paged with `after` and `limit`. */

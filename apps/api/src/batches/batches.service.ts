@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { OpenAiException } from '../common/openai-error.js';
+import { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import { FileStore } from '../files/file-store.js';
 import { FilesService } from '../files/files.service.js';
 import { batchPaths } from './batch-paths.js';
@@ -25,14 +26,16 @@ export class BatchesService {
     private readonly batches: BatchStore,
     private readonly files: FilesService,
     private readonly store: FileStore,
+    private readonly idempotency: IdempotencyStore,
   ) {}
 
   /**
    * Creates a batch in `validating` over a snapshot of its input file (a later delete of the file
    * does not touch it) and wakes the tracker. 404 for an unknown file, 400 for a file that is not
-   * batch input or a window longer than 7 days.
+   * batch input or a window longer than 7 days. With an `idempotencyKey` the batch id derives
+   * from the key, and a retry answers the batch the first request created.
    */
-  async create(dto: CreateBatchDto): Promise<BatchDto> {
+  async create(dto: CreateBatchDto, idempotencyKey?: string): Promise<BatchDto> {
     const windowMs = completionWindowMs(dto.completion_window);
     if (windowMs === undefined) {
       throw new OpenAiException(400, 'completion_window must be at most 7d', {
@@ -52,9 +55,21 @@ export class BatchesService {
         code: 'invalid_value',
       });
     }
+    const claim =
+      idempotencyKey === undefined
+        ? undefined
+        : await this.idempotency.claim('batches', idempotencyKey, dto);
+    const id = claim
+      ? `batch_${claim.idFor('batch').replaceAll('-', '').slice(0, 24)}`
+      : newBatchId();
+    if (claim?.replayed) {
+      // A retry: the first request's batch, unless that request died before recording it.
+      const existing = await this.batches.find(id);
+      if (existing) return toBatchObject(existing);
+    }
     const now = Date.now();
     const record: BatchRecord = {
-      id: newBatchId(),
+      id,
       endpoint: dto.endpoint,
       input_file_id: file.id,
       completion_window: dto.completion_window,

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { RedisKeys } from '#switchyard/contracts';
 import { createRedisConnection, openJobsQueue } from '#switchyard/fleet';
 import { ApiEnv } from '../config/api-env.js';
+import { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import { RedisLifecycleService } from './redis-lifecycle.service.js';
 import { JOBS_QUEUE_TOKEN } from './tokens.js';
 
@@ -32,8 +33,9 @@ export class CoreModule {
           inject: [Redis],
         },
         RedisLifecycleService,
+        IdempotencyStore,
       ],
-      exports: [ApiEnv, RedisKeys, Redis, JOBS_QUEUE_TOKEN],
+      exports: [ApiEnv, RedisKeys, Redis, JOBS_QUEUE_TOKEN, IdempotencyStore],
     };
   }
 }

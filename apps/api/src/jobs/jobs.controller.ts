@@ -12,7 +12,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
+import { requestIdFrom } from '../common/request-id.js';
 import { CreateJobDto } from './dto/create-job.dto.js';
 import type { JobAcceptedDto } from './dto/job-accepted.dto.js';
 import type { JobCancellingDto } from './dto/job-cancelling.dto.js';
@@ -22,7 +22,6 @@ import { SubmitJobsDto } from './dto/submit-jobs.dto.js';
 import { formatServerSentEvent, JobEventsService } from './job-events.service.js';
 import { JobsService } from './jobs.service.js';
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const STREAM_ID = /^\d+-\d+$/;
 
 @Controller('v1/jobs')
@@ -32,37 +31,42 @@ export class JobsController {
     private readonly events: JobEventsService,
   ) {}
 
-  /** Accepts an inference request and queues it (202); 400 lists every bad field, 404 an unknown model. */
+  /**
+   * Accepts an inference request and queues it (202); 400 lists every bad field, 404 an unknown
+   * model. A retry with the same `Idempotency-Key` answers the first request's job.
+   */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   async create(
     @Body() body: CreateJobDto,
     @Headers('x-request-id') requestIdHeader: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<JobAcceptedDto> {
-    const requestId =
-      requestIdHeader && REQUEST_ID.test(requestIdHeader) ? requestIdHeader : randomUUID();
-    const accepted = await this.jobs.submit(body, requestId);
+    const requestId = requestIdFrom(requestIdHeader);
+    const { replayed, ...accepted } = await this.jobs.submit(body, requestId, idempotencyKey);
     response.setHeader('x-request-id', requestId);
     response.setHeader('location', accepted.links.self);
+    if (replayed) response.setHeader('idempotent-replayed', 'true');
     return accepted;
   }
 
   /**
    * Accepts many requests at once (202): each item is validated on its own and answered in order
-   * with its job or the reason it was refused; the accepted ones are enqueued together.
+   * with its job or the reason it was refused; the accepted ones are enqueued together. A retry
+   * with the same `Idempotency-Key` adds nothing and answers the same job ids.
    */
   @Post('batch')
   @HttpCode(HttpStatus.ACCEPTED)
   async createMany(
     @Body() body: SubmitJobsDto,
     @Headers('x-request-id') requestIdHeader: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ): Promise<SubmitJobsResultDto> {
-    const requestId =
-      requestIdHeader && REQUEST_ID.test(requestIdHeader) ? requestIdHeader : randomUUID();
+    const requestId = requestIdFrom(requestIdHeader);
     response.setHeader('x-request-id', requestId);
-    return this.jobs.submitMany(body.jobs, requestId);
+    return this.jobs.submitMany(body.jobs, requestId, idempotencyKey);
   }
 
   /** The job's state, phase, output so far or result, timings and why it waits. */

@@ -20,6 +20,7 @@ import { JobStream, MessageStream, type JobsQueue } from '#switchyard/fleet';
 import { ApiValidationPipe } from '../common/api-validation.pipe.js';
 import type { FieldError } from '../common/field-error.js';
 import { ApiEnv } from '../config/api-env.js';
+import { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import { JOBS_QUEUE_TOKEN } from '../core/tokens.js';
 import { ModelsService } from '../models/models.service.js';
 import { CreateJobDto } from './dto/create-job.dto.js';
@@ -63,25 +64,50 @@ export class JobsService {
     private readonly keys: RedisKeys,
     private readonly env: ApiEnv,
     private readonly models: ModelsService,
+    private readonly idempotency: IdempotencyStore,
   ) {}
 
   /**
    * Enqueues a validated request at its class's priority. Throws NotFoundException (and
-   * enqueues nothing) when the model is unknown.
+   * enqueues nothing) when the model is unknown. With an `idempotencyKey`, a retry of the same
+   * request answers the first one's job (`replayed`) instead of adding a second.
    */
-  async submit(request: InferenceRequest, requestId: string): Promise<JobAcceptedDto> {
+  async submit(
+    request: InferenceRequest,
+    requestId: string,
+    idempotencyKey?: string,
+  ): Promise<JobAcceptedDto & { replayed: boolean }> {
     await this.models.require(request.model);
-    const id = randomUUID();
+    const claim =
+      idempotencyKey === undefined
+        ? undefined
+        : await this.idempotency.claim('jobs', idempotencyKey, request);
+    const id = claim?.idFor('job') ?? randomUUID();
+    if (claim?.replayed) {
+      // The first request may have died before its job was added: then this one adds it.
+      const existing = await this.find(id);
+      if (existing) return { ...accepted(id, existing), state: existing.state, replayed: true };
+    }
     const data = this.toJobData(request, requestId);
     await this.queue.add(INFER_JOB_NAME, data, this.jobOptions(id, data));
-    return accepted(id, data);
+    return { ...accepted(id, data), replayed: false };
   }
 
   /**
    * Validates each item like a `POST /v1/jobs` body and enqueues the valid ones in one atomic
-   * addBulk; answers per item, in order: its job, or why it was refused.
+   * addBulk; answers per item, in order: its job, or why it was refused. With an
+   * `idempotencyKey`, item ids derive from the key and the item's index, so a retry re-adds
+   * nothing and answers the same ids.
    */
-  async submitMany(items: unknown[], requestId: string): Promise<SubmitJobsResultDto> {
+  async submitMany(
+    items: unknown[],
+    requestId: string,
+    idempotencyKey?: string,
+  ): Promise<SubmitJobsResultDto> {
+    const claim =
+      idempotencyKey === undefined
+        ? undefined
+        : await this.idempotency.claim('jobs-batch', idempotencyKey, items);
     const pipe = new ApiValidationPipe(this.env);
     const knownModels = new Map<string, Promise<unknown>>();
     const jobs: NewJob[] = [];
@@ -96,7 +122,8 @@ export class JobsService {
           knownModels.set(request.model, this.models.require(request.model));
         }
         await knownModels.get(request.model);
-        const job = { id: randomUUID(), data: this.toJobData(request, `${requestId}/${index}`) };
+        const id = claim?.idFor('job', index) ?? randomUUID();
+        const job = { id, data: this.toJobData(request, `${requestId}/${index}`) };
         jobs.push(job);
         results.push({ index, ...accepted(job.id, job.data) });
       } catch (error) {
@@ -259,7 +286,7 @@ export class JobsService {
   }
 }
 
-function accepted(id: string, data: JobData): JobAcceptedDto {
+function accepted(id: string, data: Pick<JobData, 'model' | 'priority'>): JobAcceptedDto {
   return {
     id,
     state: 'queued',
