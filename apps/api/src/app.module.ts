@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module.js';
 import { BatchesModule } from './batches/batches.module.js';
 import { ApiEnv } from './config/api-env.js';
 import { CoreModule } from './core/core.module.js';
@@ -21,6 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(env),
+        AuthModule,
         JobsModule,
         ModelsModule,
         WorkersModule,

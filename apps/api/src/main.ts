@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { InvalidEnvironmentError, loadEnv } from '#switchyard/contracts';
+import { InvalidApiKeysError } from './auth/api-key-registry.js';
 import { ApiEnv } from './config/api-env.js';
 import { createApiApp } from './create-api-app.js';
 
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof InvalidEnvironmentError) console.error(error.message);
-  else console.error(error);
+  if (error instanceof InvalidEnvironmentError || error instanceof InvalidApiKeysError) {
+    console.error(error.message);
+  } else console.error(error);
   process.exit(1);
 });

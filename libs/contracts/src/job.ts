@@ -28,6 +28,8 @@ export interface JobData {
   /** Epoch ms when the api accepted it. */
   submittedAt: number;
   requestId?: string;
+  /** The tenant of the API key that submitted it (`default` on an api without keys). */
+  tenant?: string;
   checkpoint?: JobCheckpoint;
   /** Times the scheduler preempted it so far (the policy caps it). */
   preemptions?: number;

@@ -83,6 +83,11 @@ export class RedisKeys {
     return `${this.prefix}:batches`;
   }
 
+  /** Sorted set of one tenant's batch ids by creation time (ms), for its listing. */
+  tenantBatches(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:batches`;
+  }
+
   /** Set of the ids of batches that have not ended yet (the tracker drives them). */
   activeBatches(): string {
     return `${this.prefix}:batches:active`;

@@ -183,7 +183,7 @@ export class BatchCreator {
     const jobs: NewJob<BatchJobData>[] = chunk.map(({ line, customId, request }) => ({
       id: batchJobId(batch.id, line),
       data: {
-        ...this.jobs.toJobData(request, batchRequestId(batch.id, line)),
+        ...this.jobs.toJobData(request, batchRequestId(batch.id, line), batch.tenant),
         batch: { batchId: batch.id, line, customId },
         deadline,
       },

@@ -46,8 +46,20 @@ export class BatchFinalizer {
     const paths = batchPaths(await this.store.batchDir(batch.id));
     const unrun = batch.ending ? await this.unrunLines(batch, paths) : [];
     const ids = batchFileIds(batch.id);
-    const output = await this.publish(paths.output, [], ids.output, `${batch.id}_output.jsonl`);
-    const errors = await this.publish(paths.errors, unrun, ids.errors, `${batch.id}_errors.jsonl`);
+    const output = await this.publish(
+      paths.output,
+      [],
+      ids.output,
+      `${batch.id}_output.jsonl`,
+      batch.tenant,
+    );
+    const errors = await this.publish(
+      paths.errors,
+      unrun,
+      ids.errors,
+      `${batch.id}_errors.jsonl`,
+      batch.tenant,
+    );
     const [status, at]: [BatchStatus, string] =
       batch.ending === 'cancelled'
         ? ['cancelled', 'cancelled_at']
@@ -75,7 +87,13 @@ export class BatchFinalizer {
   ): Promise<void> {
     const paths = batchPaths(await this.store.batchDir(batch.id));
     const ids = batchFileIds(batch.id);
-    const written = await this.publish(paths.errors, [], ids.errors, `${batch.id}_errors.jsonl`);
+    const written = await this.publish(
+      paths.errors,
+      [],
+      ids.errors,
+      `${batch.id}_errors.jsonl`,
+      batch.tenant,
+    );
     await this.batches.transition(batch.id, ['validating'], 'failed', {
       failed_at: epochSeconds(),
       errors: JSON.stringify(errors),
@@ -101,7 +119,8 @@ export class BatchFinalizer {
 
   /**
    * Writes the lines of a part file (each request once: a line appended twice after a restart is
-   * dropped, as is a torn last line) and `extra`, and registers the result as file `fileId`.
+   * dropped, as is a torn last line) and `extra`, and registers the result as file `fileId` of
+   * `tenant`.
    * Returns what was written, or undefined when there was nothing to write.
    */
   private async publish(
@@ -109,6 +128,7 @@ export class BatchFinalizer {
     extra: BatchOutputLine[],
     fileId: string,
     filename: string,
+    tenant: string,
   ): Promise<Written | undefined> {
     const temp = this.store.tempPath();
     const out = createWriteStream(temp);
@@ -141,7 +161,13 @@ export class BatchFinalizer {
       await this.store.discard(temp);
       return undefined;
     }
-    await this.files.add(temp, { id: fileId, filename, purpose: 'batch_output', ...written });
+    await this.files.add(temp, {
+      id: fileId,
+      filename,
+      purpose: 'batch_output',
+      tenant,
+      ...written,
+    });
     return written;
   }
 

@@ -1,3 +1,4 @@
+import { OPEN_TENANT } from '../auth/caller.js';
 import type {
   BatchDto,
   BatchEndpoint,
@@ -30,6 +31,8 @@ const TIMESTAMPS = [
 /** A batch as stored in its Redis hash: the batch object's fields and the tracker's own. */
 export interface BatchRecord {
   id: string;
+  /** The tenant of the key that created it; its jobs and files belong to the same. */
+  tenant: string;
   endpoint: BatchEndpoint;
   input_file_id: string;
   completion_window: string;
@@ -71,6 +74,7 @@ export interface BatchRecord {
 export function newBatchHash(record: BatchRecord): Record<string, string | number> {
   return {
     id: record.id,
+    tenant: record.tenant,
     endpoint: record.endpoint,
     input_file_id: record.input_file_id,
     completion_window: record.completion_window,
@@ -95,6 +99,7 @@ export function parseBatchHash(hash: Record<string, string>): BatchRecord | unde
   if (!hash.id) return undefined;
   const record: BatchRecord = {
     id: hash.id,
+    tenant: hash.tenant ?? OPEN_TENANT,
     endpoint: hash.endpoint as BatchEndpoint,
     input_file_id: hash.input_file_id,
     completion_window: hash.completion_window,

@@ -1,3 +1,4 @@
+import { canSee, type Caller } from '../auth/caller.js';
 import { Injectable } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RedisKeys } from '#switchyard/contracts';
@@ -69,6 +70,7 @@ export class BatchStore {
       .multi()
       .hset(this.keys.batch(record.id), newBatchHash(record))
       .zadd(this.keys.batches(), Date.now(), record.id)
+      .zadd(this.keys.tenantBatches(record.tenant), Date.now(), record.id)
       .sadd(this.keys.activeBatches(), record.id)
       .exec();
     await this.signals.send({ batchId: record.id, reason: 'created' });
@@ -79,29 +81,36 @@ export class BatchStore {
     return parseBatchHash(await this.redis.hgetall(this.keys.batch(id)));
   }
 
-  /** The batch; throws a 404. */
-  async require(id: string): Promise<BatchRecord> {
+  /** The batch; throws a 404, also for another tenant's batch. */
+  async require(id: string, caller: Caller): Promise<BatchRecord> {
     const record = await this.find(id);
-    if (!record) {
+    if (!record || !canSee(caller, record.tenant)) {
       throw new OpenAiException(404, `No batch found with id '${id}'`, { param: 'batch_id' });
     }
     return record;
   }
 
-  /** Up to `limit` batches after `after` (newest first), and whether more follow. */
+  /**
+   * Up to `limit` batches the caller may see after `after` (newest first), and whether more
+   * follow: its tenant's, or every batch for an admin.
+   */
   async list(
     after: string | undefined,
     limit: number,
+    caller: Caller,
   ): Promise<{ records: BatchRecord[]; more: boolean }> {
+    const index = caller.scopes.has('admin')
+      ? this.keys.batches()
+      : this.keys.tenantBatches(caller.tenant);
     let start = 0;
     if (after !== undefined) {
-      const rank = await this.redis.zrevrank(this.keys.batches(), after);
+      const rank = await this.redis.zrevrank(index, after);
       if (rank === null) {
         throw new OpenAiException(404, `No batch found with id '${after}'`, { param: 'after' });
       }
       start = rank + 1;
     }
-    const ids = await this.redis.zrevrange(this.keys.batches(), start, start + limit);
+    const ids = await this.redis.zrevrange(index, start, start + limit);
     const records = await Promise.all(ids.slice(0, limit).map((id) => this.find(id)));
     return {
       records: records.filter((r): r is BatchRecord => r !== undefined),

@@ -1,3 +1,4 @@
+import { CurrentCaller, type Caller } from '../auth/caller.js';
 import {
   Body,
   Controller,
@@ -28,26 +29,30 @@ export class BatchesController {
   create(
     @Body() body: CreateBatchDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentCaller() caller: Caller,
   ): Promise<BatchDto> {
-    return this.batches.create(body, idempotencyKey);
+    return this.batches.create(body, caller, idempotencyKey);
   }
 
   /** Batches, newest first, paged with `after` and `limit`. */
   @Get()
-  list(@Query() query: ListBatchesQueryDto): Promise<BatchListDto> {
-    return this.batches.list(query);
+  list(
+    @Query() query: ListBatchesQueryDto,
+    @CurrentCaller() caller: Caller,
+  ): Promise<BatchListDto> {
+    return this.batches.list(query, caller);
   }
 
   /** One batch: status, timestamps, request counts, output and error files. */
   @Get(':id')
-  get(@Param('id') id: string): Promise<BatchDto> {
-    return this.batches.get(id);
+  get(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<BatchDto> {
+    return this.batches.get(id, caller);
   }
 
   /** Cancels the batch: `cancelling`, then `cancelled` once its running requests stopped. */
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
-  cancel(@Param('id') id: string): Promise<BatchDto> {
-    return this.batches.cancel(id);
+  cancel(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<BatchDto> {
+    return this.batches.cancel(id, caller);
   }
 }

@@ -1,3 +1,4 @@
+import { canSee, type Caller } from '../auth/caller.js';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { OpenAiException } from '../common/openai-error.js';
@@ -35,7 +36,7 @@ export class BatchesService {
    * batch input or a window longer than 7 days. With an `idempotencyKey` the batch id derives
    * from the key, and a retry answers the batch the first request created.
    */
-  async create(dto: CreateBatchDto, idempotencyKey?: string): Promise<BatchDto> {
+  async create(dto: CreateBatchDto, caller: Caller, idempotencyKey?: string): Promise<BatchDto> {
     const windowMs = completionWindowMs(dto.completion_window);
     if (windowMs === undefined) {
       throw new OpenAiException(400, 'completion_window must be at most 7d', {
@@ -44,7 +45,7 @@ export class BatchesService {
       });
     }
     const file = await this.files.find(dto.input_file_id);
-    if (!file) {
+    if (!file || !canSee(caller, file.tenant)) {
       throw new OpenAiException(404, `No such File object: ${dto.input_file_id}`, {
         param: 'input_file_id',
       });
@@ -58,7 +59,7 @@ export class BatchesService {
     const claim =
       idempotencyKey === undefined
         ? undefined
-        : await this.idempotency.claim('batches', idempotencyKey, dto);
+        : await this.idempotency.claim(`batches:${caller.tenant}`, idempotencyKey, dto);
     const id = claim
       ? `batch_${claim.idFor('batch').replaceAll('-', '').slice(0, 24)}`
       : newBatchId();
@@ -70,6 +71,7 @@ export class BatchesService {
     const now = Date.now();
     const record: BatchRecord = {
       id,
+      tenant: caller.tenant,
       endpoint: dto.endpoint,
       input_file_id: file.id,
       completion_window: dto.completion_window,
@@ -101,14 +103,14 @@ export class BatchesService {
     return toBatchObject(record);
   }
 
-  /** The batch object; 404 when unknown. */
-  async get(id: string): Promise<BatchDto> {
-    return toBatchObject(await this.batches.require(id));
+  /** The batch object; 404 when unknown or another tenant's. */
+  async get(id: string, caller: Caller): Promise<BatchDto> {
+    return toBatchObject(await this.batches.require(id, caller));
   }
 
-  /** Batches, newest first, `limit` at a time after `after`. */
-  async list(query: ListBatchesQueryDto): Promise<BatchListDto> {
-    const { records, more } = await this.batches.list(query.after, query.limit);
+  /** The caller's batches, newest first, `limit` at a time after `after`. */
+  async list(query: ListBatchesQueryDto, caller: Caller): Promise<BatchListDto> {
+    const { records, more } = await this.batches.list(query.after, query.limit, caller);
     const data = records.map(toBatchObject);
     return {
       object: 'list',
@@ -124,12 +126,13 @@ export class BatchesService {
    * jobs (finished ones stay in the output) and then marks it `cancelled`. Cancelling a batch
    * being cancelled answers it as it is; a batch that ended (or is finalizing) is a 409.
    */
-  async cancel(id: string): Promise<BatchDto> {
+  async cancel(id: string, caller: Caller): Promise<BatchDto> {
+    await this.batches.require(id, caller);
     const moved = await this.batches.transition(id, ['validating', 'in_progress'], 'cancelling', {
       cancelling_at: epochSeconds(),
       ending: 'cancelled',
     });
-    const record = await this.batches.require(id);
+    const record = await this.batches.require(id, caller);
     if (moved) await this.batches.signal(id, 'cancelled');
     else if (record.status !== 'cancelling' && record.status !== 'cancelled') {
       throw new OpenAiException(409, `Cannot cancel a batch with status ${record.status}`, {

@@ -46,4 +46,15 @@ export class ApiEnv extends CommonEnv {
   @IsInt()
   @Min(1000)
   BATCH_TRACKER_LEASE_MS: number = 10_000;
+
+  /**
+   * API keys: `<key>@<tenant>:<scope>+<scope>` entries separated by `;` (scopes: submit, read,
+   * admin). With neither this nor API_KEYS_FILE set, the api is open (and says so at start-up).
+   */
+  @IsString()
+  API_KEYS: string = '';
+
+  /** A JSON file of API keys: `[{"key": "...", "tenant": "...", "scopes": ["submit", "read"]}]`. */
+  @IsString()
+  API_KEYS_FILE: string = '';
 }

@@ -1,3 +1,4 @@
+import { CurrentCaller, type Caller } from '../auth/caller.js';
 import {
   Controller,
   Delete,
@@ -29,10 +30,11 @@ export class FilesController {
   @HttpCode(HttpStatus.OK)
   async upload(
     @Req() request: Request,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
   ): Promise<FileObjectDto> {
     try {
-      return await this.files.upload(request);
+      return await this.files.upload(request, caller);
     } catch (error) {
       if (!request.complete) response.setHeader('connection', 'close');
       throw error;
@@ -41,20 +43,24 @@ export class FilesController {
 
   /** Files, newest first, paged with `after` and `limit`. */
   @Get()
-  list(@Query() query: ListFilesQueryDto): Promise<FileListDto> {
-    return this.files.list(query);
+  list(@Query() query: ListFilesQueryDto, @CurrentCaller() caller: Caller): Promise<FileListDto> {
+    return this.files.list(query, caller);
   }
 
   /** One file object. */
   @Get(':id')
-  get(@Param('id') id: string): Promise<FileObjectDto> {
-    return this.files.get(id);
+  get(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<FileObjectDto> {
+    return this.files.get(id, caller);
   }
 
   /** The file's content, streamed from disk. */
   @Get(':id/content')
-  async content(@Param('id') id: string, @Res() response: Response): Promise<void> {
-    const { file, stream } = await this.files.content(id);
+  async content(
+    @Param('id') id: string,
+    @CurrentCaller() caller: Caller,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { file, stream } = await this.files.content(id, caller);
     response.status(200);
     response.setHeader('content-type', 'application/octet-stream');
     response.setHeader('content-length', String(file.bytes));
@@ -67,7 +73,7 @@ export class FilesController {
 
   /** Deletes the file and its content. */
   @Delete(':id')
-  delete(@Param('id') id: string): Promise<FileDeletedDto> {
-    return this.files.delete(id);
+  delete(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<FileDeletedDto> {
+    return this.files.delete(id, caller);
   }
 }

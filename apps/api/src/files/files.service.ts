@@ -1,3 +1,4 @@
+import { canSee, OPEN_TENANT, type Caller } from '../auth/caller.js';
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { Redis } from 'ioredis';
@@ -19,6 +20,8 @@ import { receiveUpload } from './multipart-upload.js';
 
 /** A stored file's record, with what the api keeps beside OpenAI's fields. */
 export interface StoredFile extends FileObjectDto {
+  /** The tenant of the key that uploaded it (or of the batch that wrote it). */
+  tenant: string;
   /** Non-blank lines of the content. */
   lines: number;
 }
@@ -45,7 +48,7 @@ export class FilesService {
    * Stores the `file` part of a multipart upload with `purpose=batch`. Throws an OpenAiException
    * (400, or 413 when too large) and keeps nothing when the upload breaks a rule.
    */
-  async upload(request: Request): Promise<FileObjectDto> {
+  async upload(request: Request, caller: Caller): Promise<FileObjectDto> {
     const path = this.store.tempPath();
     const upload = await receiveUpload(
       request,
@@ -60,6 +63,7 @@ export class FilesService {
         id: newFileId(),
         filename: file.filename || 'upload.jsonl',
         purpose: 'batch',
+        tenant: caller.tenant,
         bytes: file.bytes,
         lines: file.lines,
       });
@@ -75,12 +79,13 @@ export class FilesService {
    */
   async add(
     path: string,
-    file: Pick<StoredFile, 'id' | 'filename' | 'purpose' | 'bytes' | 'lines'>,
+    file: Pick<StoredFile, 'id' | 'filename' | 'purpose' | 'tenant' | 'bytes' | 'lines'>,
   ): Promise<FileObjectDto> {
     await this.store.commit(path, file.id);
     const createdAt = Date.now();
     const record: StoredFile = {
       id: file.id,
+      tenant: file.tenant,
       object: 'file',
       bytes: file.bytes,
       created_at: Math.floor(createdAt / 1000),
@@ -99,6 +104,7 @@ export class FilesService {
         created_at: record.created_at,
         filename: record.filename,
         purpose: record.purpose,
+        tenant: record.tenant,
         lines: record.lines,
       })
       .zadd(this.keys.files(), createdAt, file.id)
@@ -112,6 +118,7 @@ export class FilesService {
     if (!hash.id) return undefined;
     return {
       id: hash.id,
+      tenant: hash.tenant ?? OPEN_TENANT,
       object: 'file',
       bytes: Number(hash.bytes),
       created_at: Number(hash.created_at),
@@ -124,20 +131,20 @@ export class FilesService {
     };
   }
 
-  /** The file object; throws a 404. */
-  async get(id: string): Promise<FileObjectDto> {
-    return toFileObject(await this.require(id));
+  /** The file object; throws a 404, also for another tenant's file. */
+  async get(id: string, caller: Caller): Promise<FileObjectDto> {
+    return toFileObject(await this.require(id, caller));
   }
 
-  /** The file's record; throws a 404. */
-  async require(id: string): Promise<StoredFile> {
+  /** The file's record; throws a 404, also for another tenant's file. */
+  async require(id: string, caller: Caller): Promise<StoredFile> {
     const file = await this.find(id);
-    if (!file) throw fileNotFound(id);
+    if (!file || !canSee(caller, file.tenant)) throw fileNotFound(id);
     return file;
   }
 
-  /** A page of files, newest first (or oldest first), after the file `after`. */
-  async list(query: ListFilesQueryDto): Promise<FileListDto> {
+  /** A page of the caller's files, newest first (or oldest first), after the file `after`. */
+  async list(query: ListFilesQueryDto, caller: Caller): Promise<FileListDto> {
     const ids = await this.redis.zrange(this.keys.files(), '0', '-1');
     if (query.order === 'desc') ids.reverse();
     let start = 0;
@@ -150,7 +157,11 @@ export class FilesService {
     let index = start;
     for (; index < ids.length && data.length < query.limit; index++) {
       const file = await this.find(ids[index]);
-      if (file && (query.purpose === undefined || file.purpose === query.purpose)) {
+      if (
+        file &&
+        canSee(caller, file.tenant) &&
+        (query.purpose === undefined || file.purpose === query.purpose)
+      ) {
         data.push(toFileObject(file));
       }
     }
@@ -164,8 +175,8 @@ export class FilesService {
   }
 
   /** The file's record and a stream of its content, opened already; throws a 404. */
-  async content(id: string): Promise<{ file: StoredFile; stream: ReadStream }> {
-    const file = await this.require(id);
+  async content(id: string, caller: Caller): Promise<{ file: StoredFile; stream: ReadStream }> {
+    const file = await this.require(id, caller);
     const stream = this.store.open(id);
     try {
       await once(stream, 'open');
@@ -179,7 +190,8 @@ export class FilesService {
   }
 
   /** Deletes the record, then the content; throws a 404. */
-  async delete(id: string): Promise<FileDeletedDto> {
+  async delete(id: string, caller: Caller): Promise<FileDeletedDto> {
+    await this.require(id, caller);
     const removed = await this.redis
       .multi()
       .del(this.keys.file(id))
@@ -193,7 +205,7 @@ export class FilesService {
 
 /** The OpenAI file object of a record. */
 export function toFileObject(file: StoredFile): FileObjectDto {
-  const { lines: _lines, ...object } = file;
+  const { lines: _lines, tenant: _tenant, ...object } = file;
   return object;
 }
 

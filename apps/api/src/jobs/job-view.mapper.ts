@@ -7,6 +7,7 @@ import {
   type JobState,
 } from '#switchyard/contracts';
 import type { JobViewDto, UsageDto } from './dto/job-view.dto.js';
+import { OPEN_TENANT } from '../auth/caller.js';
 
 /** The states a job never leaves. */
 export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed', 'cancelled'];
@@ -67,6 +68,7 @@ export function toJobView(job: Job<JobData, JobResult>, bullState: BullJobState)
           ? (progress?.phase ?? 'scheduled')
           : state,
     model: job.data.model,
+    tenant: job.data.tenant ?? OPEN_TENANT,
     priority: job.data.priority,
     worker: placed ? (result?.workerId ?? progress?.workerId ?? null) : null,
     gpuLayers: placed ? (result?.gpuLayers ?? progress?.gpuLayers ?? null) : null,

@@ -12,6 +12,7 @@ import {
   Res,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { CurrentCaller, type Caller } from '../auth/caller.js';
 import { requestIdFrom } from '../common/request-id.js';
 import { CreateJobDto } from './dto/create-job.dto.js';
 import type { JobAcceptedDto } from './dto/job-accepted.dto.js';
@@ -41,10 +42,16 @@ export class JobsController {
     @Body() body: CreateJobDto,
     @Headers('x-request-id') requestIdHeader: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
   ): Promise<JobAcceptedDto> {
     const requestId = requestIdFrom(requestIdHeader);
-    const { replayed, ...accepted } = await this.jobs.submit(body, requestId, idempotencyKey);
+    const { replayed, ...accepted } = await this.jobs.submit(
+      body,
+      requestId,
+      caller,
+      idempotencyKey,
+    );
     response.setHeader('x-request-id', requestId);
     response.setHeader('location', accepted.links.self);
     if (replayed) response.setHeader('idempotent-replayed', 'true');
@@ -62,26 +69,28 @@ export class JobsController {
     @Body() body: SubmitJobsDto,
     @Headers('x-request-id') requestIdHeader: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
   ): Promise<SubmitJobsResultDto> {
     const requestId = requestIdFrom(requestIdHeader);
     response.setHeader('x-request-id', requestId);
-    return this.jobs.submitMany(body.jobs, requestId, idempotencyKey);
+    return this.jobs.submitMany(body.jobs, requestId, caller, idempotencyKey);
   }
 
   /** The job's state, phase, output so far or result, timings and why it waits. */
   @Get(':id')
-  get(@Param('id') id: string): Promise<JobViewDto> {
-    return this.jobs.get(id);
+  get(@Param('id') id: string, @CurrentCaller() caller: Caller): Promise<JobViewDto> {
+    return this.jobs.get(id, caller);
   }
 
   /** Cancels a job: 200 with the view when it was still queued, 202 when it is being stopped. */
   @Delete(':id')
   async cancel(
     @Param('id') id: string,
+    @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) response: Response,
   ): Promise<JobViewDto | JobCancellingDto> {
-    const outcome = await this.jobs.cancel(id);
+    const outcome = await this.jobs.cancel(id, caller);
     response.status(outcome.status);
     return outcome.body;
   }
@@ -94,10 +103,11 @@ export class JobsController {
   async streamEvents(
     @Param('id') id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @CurrentCaller() caller: Caller,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    await this.jobs.get(id);
+    await this.jobs.get(id, caller);
     response.status(200);
     response.setHeader('content-type', 'text/event-stream; charset=utf-8');
     response.setHeader('cache-control', 'no-cache, no-transform');

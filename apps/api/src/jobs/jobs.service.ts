@@ -17,6 +17,7 @@ import {
   type SchedulerCommand,
 } from '#switchyard/contracts';
 import { JobStream, MessageStream, type JobsQueue } from '#switchyard/fleet';
+import { canSee, type Caller, SYSTEM_CALLER } from '../auth/caller.js';
 import { ApiValidationPipe } from '../common/api-validation.pipe.js';
 import type { FieldError } from '../common/field-error.js';
 import { ApiEnv } from '../config/api-env.js';
@@ -75,20 +76,21 @@ export class JobsService {
   async submit(
     request: InferenceRequest,
     requestId: string,
+    caller: Caller,
     idempotencyKey?: string,
   ): Promise<JobAcceptedDto & { replayed: boolean }> {
     await this.models.require(request.model);
     const claim =
       idempotencyKey === undefined
         ? undefined
-        : await this.idempotency.claim('jobs', idempotencyKey, request);
+        : await this.idempotency.claim(`jobs:${caller.tenant}`, idempotencyKey, request);
     const id = claim?.idFor('job') ?? randomUUID();
     if (claim?.replayed) {
       // The first request may have died before its job was added: then this one adds it.
       const existing = await this.find(id);
       if (existing) return { ...accepted(id, existing), state: existing.state, replayed: true };
     }
-    const data = this.toJobData(request, requestId);
+    const data = this.toJobData(request, requestId, caller.tenant);
     await this.queue.add(INFER_JOB_NAME, data, this.jobOptions(id, data));
     return { ...accepted(id, data), replayed: false };
   }
@@ -102,12 +104,13 @@ export class JobsService {
   async submitMany(
     items: unknown[],
     requestId: string,
+    caller: Caller,
     idempotencyKey?: string,
   ): Promise<SubmitJobsResultDto> {
     const claim =
       idempotencyKey === undefined
         ? undefined
-        : await this.idempotency.claim('jobs-batch', idempotencyKey, items);
+        : await this.idempotency.claim(`jobs-batch:${caller.tenant}`, idempotencyKey, items);
     const pipe = new ApiValidationPipe(this.env);
     const knownModels = new Map<string, Promise<unknown>>();
     const jobs: NewJob[] = [];
@@ -123,7 +126,7 @@ export class JobsService {
         }
         await knownModels.get(request.model);
         const id = claim?.idFor('job', index) ?? randomUUID();
-        const job = { id, data: this.toJobData(request, `${requestId}/${index}`) };
+        const job = { id, data: this.toJobData(request, `${requestId}/${index}`, caller.tenant) };
         jobs.push(job);
         results.push({ index, ...accepted(job.id, job.data) });
       } catch (error) {
@@ -134,8 +137,8 @@ export class JobsService {
     return { accepted: jobs.length, refused: items.length - jobs.length, items: results };
   }
 
-  /** The job data of a validated request, as accepted now. */
-  toJobData(request: InferenceRequest, requestId: string): JobData {
+  /** The job data of a validated request of `tenant`, as accepted now. */
+  toJobData(request: InferenceRequest, requestId: string, tenant: string): JobData {
     return {
       model: request.model,
       prompt: request.prompt,
@@ -148,6 +151,7 @@ export class JobsService {
       priority: request.priority,
       submittedAt: Date.now(),
       requestId,
+      tenant,
     };
   }
 
@@ -189,26 +193,28 @@ export class JobsService {
     return record === null ? undefined : (JSON.parse(record) as JobViewDto);
   }
 
-  /** The job's view; throws NotFoundException. */
-  async get(id: string): Promise<JobViewDto> {
+  /** The job's view; throws NotFoundException, also for another tenant's job. */
+  async get(id: string, caller: Caller): Promise<JobViewDto> {
     const view = await this.find(id);
-    if (!view) throw notFound(id);
+    if (!view || !canSee(caller, view.tenant)) throw notFound(id);
     return view;
   }
 
   /**
    * Cancels a job from any replica. A queued job is removed at once; a job the scheduler or a
    * worker holds gets a cancel request through the scheduler. Throws NotFoundException, or
-   * ConflictException when the job has already finished.
+   * ConflictException when the job has already finished; another tenant's job is not found.
    */
-  async cancel(id: string): Promise<CancelOutcome> {
+  async cancel(id: string, caller: Caller): Promise<CancelOutcome> {
     const job = await this.queue.getJob(id);
     const bullState = job ? await job.getState() : 'unknown';
     if (!job || bullState === 'unknown') {
-      if (await this.redis.exists(this.keys.cancelledJob(id)))
-        throw alreadyFinished(id, 'cancelled');
+      const record = await this.redis.get(this.keys.cancelledJob(id));
+      const tenant = record === null ? undefined : (JSON.parse(record) as JobViewDto).tenant;
+      if (record !== null && canSee(caller, tenant)) throw alreadyFinished(id, 'cancelled');
       throw notFound(id);
     }
+    if (!canSee(caller, job.data.tenant)) throw notFound(id);
     const view = toJobView(job, bullState);
     if (isFinished(view.state)) throw alreadyFinished(id, view.state);
     if (REMOVABLE_BULL_STATES.includes(bullState)) {
@@ -246,7 +252,7 @@ export class JobsService {
     );
     for (const id of held) {
       try {
-        await this.cancel(id);
+        await this.cancel(id, SYSTEM_CALLER);
         outcomes.set(id, 'cancelling');
       } catch (error) {
         outcomes.set(id, error instanceof ConflictException ? 'finished' : 'missing');

@@ -1,3 +1,4 @@
+import { CurrentCaller, type Caller } from '../auth/caller.js';
 import { Body, Controller, Headers, HttpCode, HttpStatus, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { requestIdFrom } from '../common/request-id.js';
@@ -22,10 +23,11 @@ export class OpenAiCompletionsController {
     @Body() body: ChatCompletionRequestDto,
     @Headers(PRIORITY_HEADER) priority: string | undefined,
     @Headers('x-request-id') requestId: string | undefined,
+    @CurrentCaller() caller: Caller,
     @Res() response: Response,
   ): Promise<void> {
     const request = chatToInferenceRequest(body, resolvePriority(body.priority, priority));
-    await this.completions.respond('chat', request, options(body, requestId), response);
+    await this.completions.respond('chat', request, options(body, requestId, caller), response);
   }
 
   /** A text completion: `text_completion`, or `text_completion` chunks and `[DONE]`. */
@@ -35,18 +37,21 @@ export class OpenAiCompletionsController {
     @Body() body: CompletionRequestDto,
     @Headers(PRIORITY_HEADER) priority: string | undefined,
     @Headers('x-request-id') requestId: string | undefined,
+    @CurrentCaller() caller: Caller,
     @Res() response: Response,
   ): Promise<void> {
     const request = completionToInferenceRequest(body, resolvePriority(body.priority, priority));
-    await this.completions.respond('text', request, options(body, requestId), response);
+    await this.completions.respond('text', request, options(body, requestId, caller), response);
   }
 }
 
 function options(
   body: ChatCompletionRequestDto | CompletionRequestDto,
   requestId: string | undefined,
+  caller: Caller,
 ) {
   return {
+    caller,
     stream: body.stream === true,
     includeUsage: body.stream === true && body.stream_options?.include_usage === true,
     requestId: requestIdFrom(requestId),

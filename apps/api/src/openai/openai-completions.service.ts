@@ -1,3 +1,4 @@
+import { SYSTEM_CALLER, type Caller } from '../auth/caller.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import type { Response } from 'express';
 import { OpenAiException } from '../common/openai-error.js';
@@ -21,6 +22,8 @@ export interface CompletionOptions {
   stream: boolean;
   includeUsage: boolean;
   requestId: string;
+  /** Who asked: the job belongs to its tenant. */
+  caller: Caller;
 }
 
 /** The header naming the job behind an OpenAI-compatible answer (for the native api). */
@@ -45,7 +48,7 @@ export class OpenAiCompletionsService {
     options: CompletionOptions,
     response: Response,
   ): Promise<void> {
-    const jobId = await this.submit(request, options.requestId);
+    const jobId = await this.submit(request, options.requestId, options.caller);
     const created = Math.floor(Date.now() / 1000);
     response.setHeader('x-request-id', options.requestId);
     response.setHeader(JOB_ID_HEADER, jobId);
@@ -66,9 +69,13 @@ export class OpenAiCompletionsService {
     else await this.answer(kind, jobId, header, response, disconnected.signal);
   }
 
-  private async submit(request: InferenceRequest, requestId: string): Promise<string> {
+  private async submit(
+    request: InferenceRequest,
+    requestId: string,
+    caller: Caller,
+  ): Promise<string> {
     try {
-      return (await this.jobs.submit(request, requestId)).id;
+      return (await this.jobs.submit(request, requestId, caller)).id;
     } catch (error) {
       if (!(error instanceof NotFoundException)) throw error;
       throw new OpenAiException(404, (error as Error).message, {
@@ -153,7 +160,7 @@ export class OpenAiCompletionsService {
 
   private async cancel(jobId: string): Promise<void> {
     // A job that finished meanwhile answers 409, one removed already 404: nothing to do then.
-    await this.jobs.cancel(jobId).catch(() => undefined);
+    await this.jobs.cancel(jobId, SYSTEM_CALLER).catch(() => undefined);
   }
 }
 

@@ -1,7 +1,10 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { RequiresScope } from '../auth/api-key.guard.js';
 import type { FleetViewDto } from './dto/fleet-view.dto.js';
 import { WorkersService } from './workers.service.js';
 
+/** The fleet's workers; operating it needs the admin scope. */
+@RequiresScope('admin')
 @Controller('v1/workers')
 export class WorkersController {
   constructor(private readonly workers: WorkersService) {}

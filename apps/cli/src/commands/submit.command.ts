@@ -15,6 +15,7 @@ and error files. Ctrl-C once cancels the batch (and still downloads what finishe
 
 options:
   --url URL          the api (default $SWITCHYARD_URL, else http://localhost:3000)
+  --api-key KEY      the API key, when the api has keys (default $SWITCHYARD_API_KEY)
   --endpoint PATH    /v1/chat/completions (default) or /v1/completions
   --window W         completion window: 24h (default), or e.g. 30m, 2h, 1d
   --metadata K=V     batch metadata; repeat for several pairs
@@ -26,6 +27,7 @@ options:
 
 const OPTIONS = {
   url: { type: 'string' },
+  'api-key': { type: 'string' },
   endpoint: { type: 'string', default: '/v1/chat/completions' },
   window: { type: 'string', default: '24h' },
   metadata: { type: 'string', multiple: true, default: [] as string[] },
@@ -65,7 +67,10 @@ export async function submitCommand(argv: string[]): Promise<void> {
   }
   const input = positionals[0];
   if (!input && !values.attach) throw new Error(`submit: name a JSONL file\n\n${USAGE}`);
-  const api = new BatchApi(values.url ?? process.env.SWITCHYARD_URL ?? 'http://localhost:3000');
+  const api = new BatchApi(
+    values.url ?? process.env.SWITCHYARD_URL ?? 'http://localhost:3000',
+    values['api-key'] ?? process.env.SWITCHYARD_API_KEY,
+  );
 
   let batch: Batch;
   if (values.attach) {
@@ -144,7 +149,10 @@ function parseMetadata(pairs: string[]): Record<string, string> | undefined {
 
 /** The few calls of the Files and Batch APIs this command makes, with OpenAI's error bodies read. */
 class BatchApi {
-  constructor(private readonly base: string) {}
+  constructor(
+    private readonly base: string,
+    private readonly apiKey: string | undefined,
+  ) {}
 
   async json<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.fetch(path, {
@@ -175,7 +183,9 @@ class BatchApi {
   private async fetch(path: string, init: RequestInit): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(`${this.base}${path}`, init);
+      const headers = new Headers(init.headers);
+      if (this.apiKey) headers.set('authorization', `Bearer ${this.apiKey}`);
+      response = await fetch(`${this.base}${path}`, { ...init, headers });
     } catch (error) {
       throw new Error(`cannot reach the api at ${this.base}: ${(error as Error).message}`, {
         cause: error,

@@ -20,6 +20,8 @@ export interface JobViewDto {
   state: JobState;
   phase: JobPhase;
   model: string;
+  /** The tenant that submitted it. */
+  tenant: string;
   priority: PriorityClass;
   /** Worker running (or that ran) the job. */
   worker: string | null;
