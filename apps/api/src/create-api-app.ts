@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { logLevelsFrom } from '#switchyard/contracts';
 import type { JobsQueue } from '#switchyard/fleet';
-import { mountBullBoard } from './admin/bull-board.js';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { BULL_BOARD_PATH, mountBullBoard } from './admin/bull-board.js';
 import { AppModule } from './app.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { ApiValidationPipe } from './common/api-validation.pipe.js';
@@ -22,10 +24,29 @@ export async function createApiApp(env: ApiEnv): Promise<NestExpressApplication>
     logger: logLevelsFrom(env.LOG_LEVEL),
     bodyParser: false,
   });
+  useSecurityHeaders(app);
+  if (env.CORS_ORIGINS !== '') {
+    app.enableCors({
+      origin: env.CORS_ORIGINS === '*' ? true : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
+      exposedHeaders: ['x-request-id', 'location', 'idempotent-replayed', 'retry-after'],
+    });
+  }
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT });
   app.useGlobalPipes(new ApiValidationPipe(env));
   app.useGlobalFilters(new ApiExceptionFilter());
   mountBullBoard(app, app.get<JobsQueue>(JOBS_QUEUE_TOKEN));
   await app.init();
   return app;
+}
+
+/**
+ * helmet's headers on every answer; Bull Board's pages run inline scripts and styles, so its
+ * path gets them without the content security policy.
+ */
+function useSecurityHeaders(app: NestExpressApplication): void {
+  const strict = helmet();
+  const relaxed = helmet({ contentSecurityPolicy: false });
+  app.use((request: Request, response: Response, next: NextFunction) =>
+    (request.path.startsWith(BULL_BOARD_PATH) ? relaxed : strict)(request, response, next),
+  );
 }

@@ -83,6 +83,11 @@ export class RedisKeys {
     return `${this.prefix}:batches`;
   }
 
+  /** Requests of one API key in one rate-limit window (a counter that expires with it). */
+  rateWindow(keyId: string, window: number): string {
+    return `${this.prefix}:rate:${keyId}:${window}`;
+  }
+
   /** Sorted set of one tenant's batch ids by creation time (ms), for its listing. */
   tenantBatches(tenant: string): string {
     return `${this.prefix}:tenant:${tenant}:batches`;

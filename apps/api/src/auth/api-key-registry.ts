@@ -25,10 +25,12 @@ export class ApiKeyRegistry {
 
   constructor(entries: ApiKeyEntry[]) {
     for (const entry of entries) {
-      this.byDigest.set(digest(entry.key), {
+      const keyDigest = digest(entry.key);
+      this.byDigest.set(keyDigest, {
         tenant: entry.tenant,
         scopes: new Set(entry.scopes),
         open: false,
+        keyId: keyDigest.slice(0, 12),
       });
     }
   }

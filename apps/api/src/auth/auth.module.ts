@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ApiEnv } from '../config/api-env.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeyRegistry } from './api-key-registry.js';
+import { RateLimitGuard } from './rate-limit.guard.js';
 
 /** API keys and the guard that checks them on every route. */
 @Global()
@@ -25,7 +26,9 @@ import { ApiKeyRegistry } from './api-key-registry.js';
       },
       inject: [ApiEnv],
     },
+    // Guards run in this order: who is calling, then whether they may call again.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
+    { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
   exports: [ApiKeyRegistry],
 })

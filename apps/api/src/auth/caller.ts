@@ -16,13 +16,25 @@ export interface Caller {
   scopes: ReadonlySet<Scope>;
   /** True when the api runs without keys (the local default): everything is allowed. */
   open: boolean;
+  /** Names the key in limits and logs without revealing it (a prefix of its digest). */
+  keyId: string;
 }
 
 /** The caller of an api without keys. */
-export const OPEN_CALLER: Caller = { tenant: OPEN_TENANT, scopes: new Set(SCOPES), open: true };
+export const OPEN_CALLER: Caller = {
+  tenant: OPEN_TENANT,
+  scopes: new Set(SCOPES),
+  open: true,
+  keyId: 'open',
+};
 
 /** The api's own work (the batch tracker cancelling a batch's jobs): sees every tenant. */
-export const SYSTEM_CALLER: Caller = { tenant: 'system', scopes: new Set(SCOPES), open: false };
+export const SYSTEM_CALLER: Caller = {
+  tenant: 'system',
+  scopes: new Set(SCOPES),
+  open: false,
+  keyId: 'system',
+};
 
 /** Whether `caller` may see work of `tenant`: its own, or any with the admin scope. */
 export function canSee(caller: Caller, tenant: string | undefined): boolean {

@@ -57,4 +57,16 @@ export class ApiEnv extends CommonEnv {
   /** A JSON file of API keys: `[{"key": "...", "tenant": "...", "scopes": ["submit", "read"]}]`. */
   @IsString()
   API_KEYS_FILE: string = '';
+
+  /** Origins browsers may call the api from: empty (default) for none, `*` for any, or a comma list. */
+  @IsString()
+  CORS_ORIGINS: string = '';
+
+  /**
+   * Requests one API key may make per minute, shared by every api replica (through Redis);
+   * over it the api answers 429 with Retry-After. 0 (default) turns the limit off.
+   */
+  @IsInt()
+  @Min(0)
+  RATE_LIMIT_PER_MINUTE: number = 0;
 }
