@@ -106,8 +106,10 @@ export interface GenerateRequest {
    * When the run ends (any reason), the slot's KV state (every token evaluated so far: the
    * prompt, resumed tokens and all generated tokens but the last) is written to this file before
    * the slot is freed; `savedState` in the result reports it. Pair with `restoreStateFrom`.
+   * A function is asked when the run ends, with how it ended, and saves only where it returns
+   * a path (e.g. only when the run was stopped to be resumed later).
    */
-  saveStateTo?: string;
+  saveStateTo?: string | ((finishReason: GenerateResult['finishReason']) => string | undefined);
   /**
    * A file written by `saveStateTo` for the same model: the slot starts from that KV state instead
    * of recomputing it, keeping the longest prefix of its tokens that matches prompt +
