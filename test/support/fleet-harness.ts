@@ -16,6 +16,8 @@ export interface FleetOptions {
   env?: Record<string, string>;
   workerEnv?: Record<string, string>;
   workers?: number;
+  /** Leave the process logs on disk after stop() (their folder is `logDir`), for a post-mortem. */
+  keepLogs?: boolean;
 }
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
@@ -262,7 +264,7 @@ export class FleetHarness {
       cursor = next;
     } while (cursor !== '0');
     await this.redis.quit();
-    rmSync(this.logDir, { recursive: true, force: true });
+    if (!this.options.keepLogs) rmSync(this.logDir, { recursive: true, force: true });
   }
 }
 
