@@ -4,6 +4,7 @@
  * fresh fleet in the same run; prints p50/p99 TTFT and the ratio to fifo.
  *
  *   npm run bench:interactive -- [--policies sensitivity,lru,fifo] [--batch 8] [--interactive 10]
+ *     [--max-preemptions N] [--log-level debug --keep-logs]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
