@@ -4,6 +4,7 @@
  * fresh fleet in the same run; prints p50/p99 TTFT and the ratio to fifo.
  *
  *   npm run bench:interactive -- [--policies sensitivity,lru,fifo] [--batch 8] [--interactive 10]
+ *     [--max-preemptions N] [--log-level debug --keep-logs]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,11 @@ const { values } = parseArgs({
     'batch-tokens': { type: 'string', default: '1500' },
     interactive: { type: 'string', default: '10' },
     'gap-ms': { type: 'string', default: '400' },
+    /** Process log level, and whether the logs stay on disk (their folder is printed). */
+    'log-level': { type: 'string', default: 'warn' },
+    'keep-logs': { type: 'boolean', default: false },
+    /** The scheduler's preemption cap per job (its default when absent). */
+    'max-preemptions': { type: 'string' },
   },
 });
 const policies = values.policies!.split(',');
@@ -36,7 +42,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
 await writeSyntheticModel(join(dir, 'synth-5m.gguf'), MODEL_PRESETS['synth-5m']);
-const results: { policy: string; p50: number; p99: number; preempted: number }[] = [];
+const results: {
+  policy: string;
+  p50: number;
+  p99: number;
+  preempted: number;
+  preemptions: number;
+  kvRestores: number;
+}[] = [];
 try {
   for (const policy of policies) {
     process.stderr.write(
@@ -44,9 +57,18 @@ try {
     );
     const fleet = new FleetHarness({
       modelsDir: dir,
-      env: { SCHEDULER_POLICY: policy, LOG_LEVEL: 'warn', SLA_INTERACTIVE_TTFT_MS: '500' },
+      env: {
+        SCHEDULER_POLICY: policy,
+        LOG_LEVEL: values['log-level']!,
+        SLA_INTERACTIVE_TTFT_MS: '500',
+        ...(values['max-preemptions'] === undefined
+          ? {}
+          : { MAX_PREEMPTIONS_PER_JOB: values['max-preemptions'] }),
+      },
       workerEnv: { WORKER_SLOTS: '1', WORKER_MAX_JOBS: '1' },
+      keepLogs: values['keep-logs'],
     });
+    if (values['keep-logs']) process.stderr.write(`${policy}: logs in ${fleet.logDir}\n`);
     try {
       await fleet.start();
       const batch: string[] = [];
@@ -60,7 +82,9 @@ try {
           }),
         );
       }
-      await fleet.waitForJob(batch[0], (j) => j.state === 'running', 'to run');
+      if (batch.length > 0) {
+        await fleet.waitForJob(batch[0], (j) => j.state === 'running', 'to run');
+      }
       const urgent: string[] = [];
       for (let i = 0; i < interactiveJobs; i++) {
         urgent.push(
@@ -83,11 +107,22 @@ try {
       if (wrongLength.length > 0)
         throw new Error(`${policy}: batch jobs with the wrong length: ${wrongLength.length}`);
       const ttfts = views.map((v) => v.timings!.timeToFirstTokenMs);
+      // Time to first token, and the part of it spent before a worker started the job.
+      const waits = views.map((v) => v.timings!.queueWaitMs);
+      process.stderr.write(
+        `${policy}: TTFT (queue wait) ms: ${ttfts.map((t, i) => `${t.toFixed(0)} (${waits[i].toFixed(0)})`).join(' ')}\n`,
+      );
       results.push({
         policy,
         p50: quantile(ttfts, 0.5),
         p99: quantile(ttfts, 0.99),
-        preempted: batchViews.filter((v) => (v.resumes ?? 0) > 0).length,
+        preempted: batchViews.filter((v) => (v.preemptions?.length ?? 0) > 0).length,
+        preemptions: batchViews.reduce((sum, v) => sum + (v.preemptions?.length ?? 0), 0),
+        kvRestores: batchViews.reduce(
+          (sum, v) =>
+            sum + (v.preemptions ?? []).filter((p) => p.resumedBy === 'kv-restore').length,
+          0,
+        ),
       });
     } finally {
       await fleet.stop();
@@ -100,8 +135,28 @@ const fifo = results.find((r) => r.policy === 'fifo');
 console.log(
   `\ninteractive TTFT with every slot busy: 1 worker × 1 slot, synth-5m, ${batchJobs} batch jobs × ${batchTokens} tokens, ${interactiveJobs} interactive jobs every ${gapMs} ms\n`,
 );
-console.log(['policy', 'p50 ms', 'p99 ms', 'fifo p99 / p99', 'batch jobs preempted'].join('\t'));
+console.log(
+  [
+    'policy',
+    'p50 ms',
+    'p99 ms',
+    'fifo p99 / p99',
+    'batch jobs preempted',
+    'preemptions',
+    'kv restores',
+  ].join('\t'),
+);
 for (const r of results) {
   const ratio = fifo ? `${(fifo.p99 / r.p99).toFixed(1)}×` : '-';
-  console.log([r.policy, r.p50.toFixed(0), r.p99.toFixed(0), ratio, r.preempted].join('\t'));
+  console.log(
+    [
+      r.policy,
+      r.p50.toFixed(0),
+      r.p99.toFixed(0),
+      ratio,
+      r.preempted,
+      r.preemptions,
+      r.kvRestores,
+    ].join('\t'),
+  );
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import type { JobData, PreemptionRecord, WorkerState } from '#switchyard/contracts';
 
 export type Role = 'api' | 'scheduler' | 'worker';
 
@@ -15,6 +16,8 @@ export interface FleetOptions {
   env?: Record<string, string>;
   workerEnv?: Record<string, string>;
   workers?: number;
+  /** Leave the process logs on disk after stop() (their folder is `logDir`), for a post-mortem. */
+  keepLogs?: boolean;
 }
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
@@ -40,13 +43,7 @@ export interface JobView {
   submittedAt: number;
   resumes?: number | null;
   resumedFromToken?: number | null;
-  preemptions?: {
-    generatedTokens: number;
-    stopMs: number;
-    resumedBy?: string;
-    resumeMs?: number;
-    resumedOn?: string;
-  }[];
+  preemptions?: PreemptionRecord[];
   error: string | null;
 }
 
@@ -101,6 +98,8 @@ export class FleetHarness {
       JOB_LOCK_MS: '4000',
       STALLED_INTERVAL_MS: '1500',
       LEADER_LEASE_MS: '3000',
+      // Kept KV states live with the logs, and go with them.
+      WORKER_STATE_DIR: join(this.logDir, 'kv'),
       ...this.options.env,
       ...(role === 'worker' ? this.options.workerEnv : {}),
       ...extraEnv,
@@ -160,6 +159,18 @@ export class FleetHarness {
   /** Reads a job's view. */
   async job(id: string): Promise<JobView> {
     return (await this.request<JobView>('GET', `/v1/jobs/${id}`)).body;
+  }
+
+  /** A job's BullMQ data as stored (checkpoint included), or undefined when it is gone. */
+  async jobData(id: string): Promise<JobData | undefined> {
+    const data = await this.redis.hget(`${this.prefix}:jobs:${id}`, 'data');
+    return data ? (JSON.parse(data) as JobData) : undefined;
+  }
+
+  /** A worker's last heartbeat, or undefined when it has none. */
+  async workerState(id: string): Promise<WorkerState | undefined> {
+    const state = await this.redis.get(`${this.prefix}:worker:${id}`);
+    return state ? (JSON.parse(state) as WorkerState) : undefined;
   }
 
   /** Polls a job until `predicate` holds and returns its view. */
@@ -253,7 +264,7 @@ export class FleetHarness {
       cursor = next;
     } while (cursor !== '0');
     await this.redis.quit();
-    rmSync(this.logDir, { recursive: true, force: true });
+    if (!this.options.keepLogs) rmSync(this.logDir, { recursive: true, force: true });
   }
 }
 

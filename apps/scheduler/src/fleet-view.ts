@@ -73,6 +73,11 @@ export class FleetView {
     return worker?.loaded.find((m) => m.model === model)?.slots ?? worker?.slotsPerModel ?? 1;
   }
 
+  /** Whether a worker had a fresh heartbeat at the last build. */
+  isLive(workerId: string): boolean {
+    return this.lastWorkers.some((w) => w.id === workerId);
+  }
+
   /** The worker that runs (or was just sent) a job, as of the last build. */
   workerOf(jobId: string): string | undefined {
     return this.lastWorkers.find((w) => w.running.some((r) => r.jobId === jobId))?.id;
@@ -82,8 +87,9 @@ export class FleetView {
 function applyPending(worker: PolicyWorker, hb: WorkerState, command: WorkerCommand): void {
   switch (command.type) {
     case 'load': {
-      if (worker.loaded.some((m) => m.model === command.model)) return;
       const spec = hb.models.find((m) => m.name === command.model);
+      const current = worker.loaded.find((m) => m.model === command.model);
+      if (current) return reloadPending(current, hb, command, spec?.memoryBytes);
       worker.loaded.push({
         model: command.model,
         gpuLayers: command.gpuLayers,
@@ -123,4 +129,29 @@ function applyPending(worker: PolicyWorker, hb: WorkerState, command: WorkerComm
       worker.draining = true;
       return;
   }
+}
+
+/**
+ * A load of a model already loaded at another level or shape: the worker reloads it in place
+ * (refused while it runs jobs). Its memory is the full copy's share for the new level on a GPU
+ * (the host's memory on a CPU worker does not change with the level).
+ */
+function reloadPending(
+  loaded: PolicyWorker['loaded'][number],
+  hb: WorkerState,
+  command: Extract<WorkerCommand, { type: 'load' }>,
+  fullCopyBytes: number | undefined,
+): void {
+  const reported = hb.loaded.find((m) => m.model === command.model);
+  const totalLayers = reported?.totalLayers ?? command.gpuLayers;
+  const gpuLayers =
+    hb.device.kind === 'cpu' ? 0 : Math.min(Math.max(0, command.gpuLayers), totalLayers);
+  if (gpuLayers === loaded.gpuLayers && command.slots === loaded.slots) return;
+  if (loaded.busySlots > 0) return;
+  if (hb.device.kind !== 'cpu' && fullCopyBytes !== undefined && totalLayers > 0) {
+    loaded.memoryBytes = Math.round((fullCopyBytes * gpuLayers) / totalLayers);
+  }
+  loaded.gpuLayers = gpuLayers;
+  loaded.slots = command.slots;
+  loaded.loadedAt = Date.now();
 }

@@ -35,6 +35,7 @@ import type {
 } from '#switchyard/policy';
 import { FleetView } from './fleet-view.js';
 import { JobWindow, type HeldJob } from './job-window.js';
+import { kvStateHolder } from './kv-state-holder.js';
 import type { SchedulerEnv } from './scheduler-env.js';
 
 /** Figures of the last decision, published for the api and dashboards. */
@@ -203,9 +204,10 @@ export class SchedulerLoop {
         }
       }
     }
+    const workers = this.fleet.build(heartbeats);
     return {
       now: Date.now(),
-      workers: this.fleet.build(heartbeats),
+      workers,
       backlog: this.window.jobs().map(({ job }) => ({
         id: job.id!,
         model: job.data.model,
@@ -215,6 +217,7 @@ export class SchedulerLoop {
         promptTokens: estimatePromptTokens(job.data),
         checkpointTokens: job.data.checkpoint?.tokens.length ?? 0,
         preemptions: job.data.preemptions ?? 0,
+        kvStateOn: kvStateHolder(job.id!, job.data.checkpoint, workers, heartbeats),
       })),
       models,
       contextSize: this.env.CONTEXT_SIZE,
@@ -356,6 +359,11 @@ export class SchedulerLoop {
   /** Fails a held job as cancelled, before any worker touched it. */
   private async cancelHeld(held: HeldJob): Promise<void> {
     this.window.take(held.job.id!);
+    // The worker keeping its KV state for a resume can delete it now (its sweep would, later).
+    const holder = held.job.data.checkpoint?.kvState?.workerId;
+    if (holder && this.fleet.isLive(holder)) {
+      await this.send(holder, { type: 'cancel', jobId: held.job.id! });
+    }
     const progress: JobProgress = { phase: 'cancelled', updatedAt: Date.now() };
     await held.job.updateProgress(progress as unknown as object);
     await held.job.moveToFailed(new Error(CANCELLED_REASON), held.token, false);

@@ -10,11 +10,12 @@ import {
   type JobProgress,
   type JobResult,
   type JobStreamEvent,
-  type PreemptionRecord,
   type WorkerCommand,
 } from '#switchyard/contracts';
 import { NoFreeSlotError, type GenerateResult, type LlamaEngine } from '#switchyard/engine';
 import { JobStream, type JobsQueue } from '#switchyard/fleet';
+import { KvResume } from './kv-resume.js';
+import type { KvStateStore } from './kv-state-store.js';
 
 type RunCommand = Extract<WorkerCommand, { type: 'run' }>;
 
@@ -31,6 +32,8 @@ export interface JobRunnerContext {
   lockMs: number;
   promptChunkTokens: number;
   checkpointEveryTokens: number;
+  /** KV states of preempted jobs kept on this worker's disk for an in-place resume. */
+  kvStates: KvStateStore;
 }
 
 // Streamed tokens are grouped for this long; progress (with the text so far) and checkpoints less often.
@@ -49,6 +52,7 @@ export class JobRunner {
   private stopReason?: StopReason;
   private stopDetail?: string;
   private stopRequestedAt = 0;
+  private readonly kv: KvResume;
   completionTokens = 0;
   phase = 'scheduled';
   startedAt = Date.now();
@@ -62,7 +66,9 @@ export class JobRunner {
   constructor(
     private readonly ctx: JobRunnerContext,
     readonly command: RunCommand,
-  ) {}
+  ) {
+    this.kv = new KvResume(ctx.kvStates, ctx.workerId, command.jobId, command.model);
+  }
 
   /** Stops the job at the next chunk or token boundary. */
   stop(reason: StopReason, detail?: string): void {
@@ -97,6 +103,7 @@ export class JobRunner {
       return await this.execute(job, stream);
     } catch (error) {
       if (error instanceof NoFreeSlotError) {
+        this.kv.unclaim();
         this.logger.warn(`job ${jobId}: no free slot; back to the queue`);
         await job.moveToWait(lockToken).catch(() => undefined);
         return 'released';
@@ -110,6 +117,7 @@ export class JobRunner {
       return failed ? 'failed' : 'lost';
     } finally {
       clearInterval(renewal);
+      await this.kv.release();
     }
   }
 
@@ -126,6 +134,7 @@ export class JobRunner {
     const loaded = engine.loadedModels().find((m) => m.name === data.model);
     if (!loaded) throw new Error(`model ${data.model} is not loaded on worker ${workerId}`);
     const loadMs = loaded.loadedAt > data.submittedAt ? loaded.loadMs : 0;
+    await this.kv.claim(data, loaded.loadedAt);
     const resumed = data.checkpoint?.tokens ?? [];
     let text = data.checkpoint?.text ?? '';
     let lastProgress = 0;
@@ -156,6 +165,9 @@ export class JobRunner {
         resumeTokens: resumed.length > 0 ? resumed : undefined,
         signal: this.abort.signal,
         promptChunkSize: this.ctx.promptChunkTokens,
+        restoreStateFrom: this.kv.restorePath,
+        // Saved only when preempted: the job will most likely resume here, on this model.
+        saveStateTo: this.kv.saveTarget(() => this.stopReason === 'preempt'),
       },
       {
         checkpointEvery: this.ctx.checkpointEveryTokens,
@@ -207,9 +219,9 @@ export class JobRunner {
       gpuLayers: loaded.gpuLayers,
       resumes: (data.runs ?? 1) - 1,
       resumedFromToken: resumed.length,
-      preemptions: this.resumeCosts(data, result),
+      preemptions: this.kv.resumeLog(data, result),
     };
-    return this.finish(job, jobResult, result, stream);
+    return this.finish(job, jobResult, result, stream, loaded.loadedAt);
   }
 
   private async finish(
@@ -217,9 +229,11 @@ export class JobRunner {
     jobResult: JobResult,
     result: GenerateResult,
     stream: TokenStreamBuffer,
+    modelLoadedAt: number,
   ): Promise<JobOutcome> {
     const { lockToken, jobId } = this.command;
     if (result.finishReason !== 'cancelled' || this.stopReason === undefined) {
+      await this.kv.discardSaved(result);
       await stream.flush();
       await job.moveToCompleted(jobResult, lockToken, false);
       await stream.close('completed');
@@ -240,25 +254,34 @@ export class JobRunner {
         return 'cancelled';
       case 'preempt':
       case 'shutdown': {
+        const saved = result.savedState;
+        // Stopped at a token boundary; the state save after it is measured on its own.
+        const stopMs = Date.now() - this.stopRequestedAt - (saved?.ms ?? 0);
+        const kept = this.kv.keep(saved, modelLoadedAt);
         const checkpoint = {
           tokens: result.tokens,
           text: result.text,
           workerId: this.ctx.workerId,
           savedAt: Date.now(),
+          ...(kept.ref ? { kvState: kept.ref } : {}),
         };
         const preempted = this.stopReason === 'preempt';
-        const preemptionLog = [...(job.data.preemptionLog ?? [])];
+        // This run's own resume (if it was one) is part of the log too.
+        const preemptionLog = this.kv.resumeLog(job.data, result);
         if (preempted) {
           preemptionLog.push({
             at: this.stopRequestedAt,
             workerId: this.ctx.workerId,
             reason: this.stopDetail ?? 'preempted by the scheduler',
             generatedTokens: result.tokens.length,
-            stopMs: Date.now() - this.stopRequestedAt,
+            stopMs: Math.round(stopMs * 10) / 10,
+            ...kept.record,
           });
         }
         const preemptions = (job.data.preemptions ?? 0) + (preempted ? 1 : 0);
         await job.updateData({ ...job.data, checkpoint, preemptions, preemptionLog });
+        // Listed only once the checkpoint names it (see WorkerService's sweep of stale files).
+        await this.kv.commit(kept);
         const why = this.stopReason === 'preempt' ? 'preempted' : 'shutting down';
         await this.progress(job, {
           phase: 'queued',
@@ -274,21 +297,6 @@ export class JobRunner {
         );
         return 'lost';
     }
-  }
-
-  /** The job's preemption log, the last entry completed with how this run got its state back. */
-  private resumeCosts(data: JobData, result: GenerateResult): PreemptionRecord[] {
-    const log = [...(data.preemptionLog ?? [])];
-    const last = log.at(-1);
-    if (last && last.resumedBy === undefined) {
-      log[log.length - 1] = {
-        ...last,
-        resumedBy: 'recompute',
-        resumeMs: result.timings.prefillMs,
-        resumedOn: this.ctx.workerId,
-      };
-    }
-    return log;
   }
 
   private async progress(

@@ -69,6 +69,21 @@ export class WorkerEnv extends CommonEnv {
   @Min(1)
   PROMPT_CHUNK_TOKENS = 64;
 
+  /**
+   * Where this worker keeps the KV state of jobs it preempted, for an in-place resume (a folder
+   * per worker id is made inside it and emptied at start-up); default: switchyard-kv in the OS tmp dir.
+   */
+  @IsOptional()
+  @IsString()
+  WORKER_STATE_DIR?: string;
+
+  /** Disk the kept KV states may use, oldest evicted first: a size like 2GiB, 0 = keep none (always recompute). */
+  @IsString()
+  @Matches(/^\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB|GB|GiB|TB|TiB)?$/i, {
+    message: 'WORKER_KV_STATE_MAX_BYTES must be a size such as 2GiB, 512MiB or a number of bytes',
+  })
+  WORKER_KV_STATE_MAX_BYTES = '2GiB';
+
   /** A checkpoint (tokens so far) is saved into the job every this many tokens. */
   @IsInt()
   @Min(1)

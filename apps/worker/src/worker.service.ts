@@ -1,5 +1,6 @@
-import { hostname } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import {
   Inject,
   Injectable,
@@ -28,7 +29,9 @@ import {
 import { ModelRegistry } from '#switchyard/gguf';
 import { catalogDeviceId, LiveProfileRefresher } from '#switchyard/profiler';
 import { JobRunner } from './job-runner.js';
-import { resolveMemoryBudget } from './memory-budget.js';
+import { KvStateStore } from './kv-state-store.js';
+import { KvStateSweeper } from './kv-state-sweeper.js';
+import { parseSize, resolveMemoryBudget } from './memory-budget.js';
 import { WorkerEnv } from './worker-env.js';
 
 /**
@@ -47,6 +50,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly commands: MessageStream<WorkerCommand>;
   private readonly events: MessageStream<WorkerEvent>;
   private readonly runners = new Map<string, JobRunner>();
+  private readonly kvStates: KvStateStore;
+  private readonly kvSweeper: KvStateSweeper;
   private engine!: LlamaEngine;
   private profiles?: LiveProfileRefresher;
   private models!: ModelRegistry;
@@ -74,6 +79,13 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.registry = new WorkerRegistry(this.redis, this.keys);
     this.commands = new MessageStream(this.redis, this.keys.workerCommands(this.id));
     this.events = new MessageStream(this.redis, this.keys.workerEvents());
+    this.kvStates = new KvStateStore(
+      join(env.WORKER_STATE_DIR ?? join(tmpdir(), 'switchyard-kv'), this.id),
+      parseSize(env.WORKER_KV_STATE_MAX_BYTES),
+    );
+    this.kvSweeper = new KvStateSweeper(this.kvStates, this.queue, (jobId) =>
+      this.runners.has(jobId),
+    );
   }
 
   /** Detects the device, reads the model registry, registers and starts taking commands. */
@@ -96,6 +108,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         }).attach(this.engine)
       : undefined;
     this.memoryBudgetBytes = resolveMemoryBudget(env.WORKER_MEMORY_BUDGET, device);
+    await this.kvStates.open();
     this.models = await ModelRegistry.scan(env.MODELS_DIR, { manifestPath: env.MODELS_MANIFEST });
     for (const problem of this.models.problems) this.logger.warn(problem);
     this.servable = await Promise.all(
@@ -120,6 +133,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     if (this.servable.length === 0) this.logger.warn(`no model found in ${env.MODELS_DIR}`);
     await this.heartbeat();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), env.HEARTBEAT_MS);
+    this.kvSweeper.start();
     this.loop = this.readCommands();
   }
 
@@ -129,6 +143,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.stopping = true;
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.heartbeatSoon);
+    await this.kvSweeper.stop();
+    await this.kvStates.close();
     this.blocking.disconnect();
     await this.loop?.catch(() => undefined);
     await this.profiles?.stop();
@@ -169,6 +185,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     for (const model of this.engine.loadedModels()) {
       await this.engine.unloadModel(model.name).catch(() => undefined);
     }
+    await this.kvStates.close();
     this.deregistered = true;
     await this.emit({ type: 'worker-stopping', workerId: this.id, at: Date.now() });
     await this.registry.remove(this.id).catch(() => undefined);
@@ -220,6 +237,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         startedAt: r.startedAt,
       })),
       models: this.servable,
+      kvStates: this.kvStates.held(),
       appliedCommandId: this.appliedCommandId,
       draining: this.draining,
       startedAt: this.startedAt,
@@ -276,6 +294,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         return this.startJob(command);
       case 'cancel':
         this.runners.get(command.jobId)?.stop('cancel');
+        // Cancelled while it waited: the state kept for its resume has no use any more.
+        if (!this.runners.has(command.jobId)) await this.kvStates.drop(command.jobId);
         return;
       case 'preempt': {
         // Wait until the job is handed back: a run sent right behind this command needs its slot.
@@ -304,6 +324,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       });
     };
     if (!info) return fail(`not in this worker's registry (${this.env.MODELS_DIR})`);
+    const before = this.engine.loadedModels().find((m) => m.name === command.model);
     try {
       const loaded = await this.engine.loadModel({
         name: command.model,
@@ -327,6 +348,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     } catch (error) {
       await fail((error as Error).message);
     }
+    // Reloaded (another offload level) or gone: states of the old instance must not be restored.
+    const after = this.engine.loadedModels().find((m) => m.name === command.model);
+    if (before && after?.loadedAt !== before.loadedAt) await this.kvStates.dropModel(command.model);
   }
 
   private async unload(model: string): Promise<void> {
@@ -335,6 +359,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       return;
     }
     await this.engine.unloadModel(model);
+    await this.kvStates.dropModel(model);
     this.logger.log(`unloaded ${model}`);
     await this.emit({ type: 'model-unloaded', workerId: this.id, model, at: Date.now() });
   }
@@ -350,6 +375,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         lockMs: this.env.JOB_LOCK_MS,
         promptChunkTokens: this.env.PROMPT_CHUNK_TOKENS,
         checkpointEveryTokens: this.env.CHECKPOINT_EVERY_TOKENS,
+        kvStates: this.kvStates,
       },
       command,
     );

@@ -12,6 +12,24 @@ export interface JobCheckpoint {
   text: string;
   workerId: string;
   savedAt: number;
+  /**
+   * The KV state saved when the job was preempted, for an in-place resume on the worker holding
+   * it (while it keeps the model loaded). A claim only: that worker may have dropped the file.
+   */
+  kvState?: KvStateRef;
+}
+
+/** A sequence's KV state saved to a file on one worker. */
+export interface KvStateRef {
+  workerId: string;
+  model: string;
+  /** The file, on that worker's disk. */
+  path: string;
+  bytes: number;
+  /** Tokens (prompt and generated) whose KV the file holds. */
+  tokens: number;
+  /** Epoch ms when it was written. */
+  savedAt: number;
 }
 
 /** The BullMQ job data: the request as accepted, plus the checkpoint of an interrupted run. */
@@ -51,11 +69,23 @@ export interface PreemptionRecord {
   /** KV state saved for an in-place resume (bytes and ms), when it was. */
   kvSavedBytes?: number;
   kvSaveMs?: number;
+  /** Tokens whose KV the saved state holds. */
+  kvSavedTokens?: number;
+  /** Why no KV state was kept (the save failed, or the disk bound left no room for it). */
+  kvSaveError?: string;
   /** How the next run got its state back: KV restored from the file, or recomputed from tokens. */
   resumedBy?: 'kv-restore' | 'recompute';
-  /** Time the next run spent restoring or recomputing (ms), and on which worker. */
+  /** Time the next run spent restoring or recomputing, up to its first new token (ms), and on which worker. */
   resumeMs?: number;
   resumedOn?: string;
+  /** KV state read back by the next run (ms, bytes of the file, tokens kept), when it was. */
+  kvRestoreMs?: number;
+  kvRestoreBytes?: number;
+  kvRestoredTokens?: number;
+  /** Tokens the next run evaluated again (prompt and generated ones the restored state lacked). */
+  recomputedTokens?: number;
+  /** Why the next run recomputed although a KV state had been saved (elsewhere, dropped, unreadable). */
+  resumeNote?: string;
 }
 
 /** Where a job is in its life; `queued` until a worker has it. */

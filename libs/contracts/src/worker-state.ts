@@ -52,6 +52,15 @@ export interface RunningJobState {
   startedAt: number;
 }
 
+/** A KV state a worker keeps on its disk for a preempted job, until the job resumes or ends. */
+export interface HeldKvState {
+  jobId: string;
+  model: string;
+  bytes: number;
+  tokens: number;
+  savedAt: number;
+}
+
 /** What a worker says about itself in each heartbeat. */
 export interface WorkerState {
   id: string;
@@ -68,6 +77,8 @@ export interface WorkerState {
   running: RunningJobState[];
   /** Models this worker can load (its registry), with what a copy costs here. */
   models: ServableModel[];
+  /** KV states of preempted jobs this worker holds (absent from workers that keep none). */
+  kvStates?: HeldKvState[];
   /** Stream id of the last command this worker applied ('0-0' before any). */
   appliedCommandId: string;
   draining: boolean;

@@ -89,7 +89,8 @@ export class GenerationRun {
     } finally {
       await this.greedy?.return();
     }
-    const path = this.input.request.saveStateTo;
+    const target = this.input.request.saveStateTo;
+    const path = typeof target === 'function' ? target(result.finishReason) : target;
     if (path !== undefined && this.ownsState) result.savedState = await this.saveState(path);
     return result;
   }

@@ -89,6 +89,30 @@ describe('LlamaEngine KV state save and restore', () => {
     assert.deepEqual(resumed.tokens, straight.tokens);
   });
 
+  it('asks a saveStateTo function how the run ended, and saves only where it gives a path', async () => {
+    const asked: string[] = [];
+    const path = stateFile();
+    const onlyWhenCancelled = (reason: string) => {
+      asked.push(reason);
+      return reason === 'cancelled' ? path : undefined;
+    };
+    const finished = await engine.generate(
+      request({ maxTokens: 4, saveStateTo: onlyWhenCancelled }),
+    );
+    assert.equal(finished.savedState, undefined);
+    await assert.rejects(stat(path));
+
+    const controller = new AbortController();
+    const stopped = await engine.generate(
+      request({ maxTokens: 400, signal: controller.signal, saveStateTo: onlyWhenCancelled }),
+      { onText: (_delta, tokens) => void (tokens >= 6 && controller.abort()) },
+    );
+    assert.equal(stopped.finishReason, 'cancelled');
+    assert.equal(stopped.savedState?.path, path);
+    assert.equal(stopped.savedState?.bytes, (await stat(path)).size);
+    assert.deepEqual(asked, ['length', 'cancelled']);
+  });
+
   it('writes about the KV bytes of each token, plus a fixed header', async () => {
     const short = await engine.generate(request({ maxTokens: 8, saveStateTo: stateFile() }));
     const long = await engine.generate(request({ maxTokens: 72, saveStateTo: stateFile() }));

@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import type { JobData } from '#switchyard/contracts';
+import { FleetHarness, type JobView } from './support/fleet-harness.js';
+import { makeTestModels } from './support/test-models.js';
+
+// Preempted jobs resume from the KV state their worker kept, or, elsewhere, by recomputing.
+describe('keep-KV resume', () => {
+  let models: Awaited<ReturnType<typeof makeTestModels>>;
+  let fleet: FleetHarness;
+
+  // Greedy with a seed: an uninterrupted run of the same body gives the reference output.
+  const batchJob = (prompt: string) => ({
+    model: 'synth-5m',
+    prompt,
+    max_tokens: 1800,
+    priority: 'batch',
+    temperature: 0,
+    seed: 11,
+  });
+
+  before(async () => {
+    models = await makeTestModels();
+    fleet = await new FleetHarness({
+      modelsDir: models.dir,
+      workers: 2,
+      // A tight interactive SLA, so waiting for a batch job to end would miss it.
+      env: { SLA_INTERACTIVE_TTFT_MS: '300' },
+      workerEnv: { WORKER_SLOTS: '1', WORKER_MAX_JOBS: '1' },
+    }).start();
+  });
+
+  after(async () => {
+    await fleet?.stop();
+    models?.remove();
+  });
+
+  /** Two long batch jobs fill both workers; an interactive one then preempts one of them. */
+  async function preemptOneOf(
+    prompts: [string, string],
+    urgentTokens: number,
+  ): Promise<{ preempted: string; other: string; data: JobData; urgent: string }> {
+    const bodies = prompts.map(batchJob);
+    const ids = [await fleet.submit(bodies[0]), await fleet.submit(bodies[1])];
+    await Promise.all(
+      ids.map((id) =>
+        fleet.waitForJob(id, (j) => (j.usage?.completion_tokens ?? 0) > 20, 'to decode'),
+      ),
+    );
+    const urgent = await fleet.submit({
+      model: 'synth-5m',
+      prompt: 'urgent',
+      max_tokens: urgentTokens,
+      priority: 'interactive',
+    });
+    let found: { preempted: string; other: string; data: JobData } | undefined;
+    await fleet.waitFor(
+      'a batch job to be preempted with its KV state kept',
+      async () => {
+        for (const [i, id] of ids.entries()) {
+          const data = await fleet.jobData(id);
+          if (data?.checkpoint?.kvState && data.preemptionLog?.length) {
+            found = { preempted: id, other: ids[1 - i], data };
+            return true;
+          }
+        }
+        return false;
+      },
+      60_000,
+    );
+    return { ...found!, urgent };
+  }
+
+  /** The same body run again, alone and without interruption. */
+  async function reference(id: string): Promise<JobView> {
+    const data = (await fleet.jobData(id))!;
+    const again = await fleet.submit(batchJob(data.prompt!));
+    return fleet.waitForFinished(again, 120_000);
+  }
+
+  test('a job resumed from its KV state on the same worker ends exactly as an uninterrupted run', async (t) => {
+    const { preempted, other, data, urgent } = await preemptOneOf(['same one', 'same two'], 16);
+    const saved = data.checkpoint!.kvState!;
+    assert.equal(saved.workerId, data.preemptionLog![0].workerId);
+    assert.ok(existsSync(saved.path), 'the state file is on the worker’s disk');
+
+    assert.equal((await fleet.waitForFinished(urgent)).state, 'completed');
+    const view = await fleet.waitForFinished(preempted, 120_000);
+    await fleet.waitForFinished(other, 120_000);
+    assert.equal(view.state, 'completed', JSON.stringify(view));
+    assert.equal(view.usage?.completion_tokens, 1800);
+
+    const [record] = view.preemptions!;
+    assert.equal(view.preemptions!.length, 1);
+    t.diagnostic(`preemption record: ${JSON.stringify(record)}`);
+    assert.equal(record.resumedBy, 'kv-restore', JSON.stringify(record));
+    assert.equal(record.resumedOn, record.workerId);
+    assert.equal(record.kvSavedBytes, saved.bytes);
+    assert.equal(record.kvRestoreBytes, saved.bytes);
+    assert.equal(record.kvSavedTokens, saved.tokens);
+    assert.equal(record.kvRestoredTokens, saved.tokens);
+    // The state holds everything but the last sampled token, which is evaluated again.
+    assert.equal(record.recomputedTokens, 1);
+    assert.ok(record.kvSaveMs! >= 0 && record.kvRestoreMs! >= 0 && record.resumeMs! >= 0);
+    assert.equal(record.resumeNote, undefined);
+    assert.equal(existsSync(saved.path), false, 'the restored state file is deleted');
+
+    const straight = await reference(preempted);
+    assert.equal(straight.preemptions?.length ?? 0, 0, 'the reference ran uninterrupted');
+    assert.equal(view.output, straight.output, 'identical to the uninterrupted run');
+  });
+
+  test('a job resumed on another worker recomputes, with its checkpointed text as the prefix', async (t) => {
+    // The urgent job keeps its worker busy while the other worker is freed by a cancel.
+    const { preempted, other, data, urgent } = await preemptOneOf(['far one', 'far two'], 1500);
+    const saved = data.checkpoint!.kvState!;
+    const cancel = await fleet.request('DELETE', `/v1/jobs/${other}`);
+    assert.ok(cancel.status < 300, JSON.stringify(cancel.body));
+
+    const view = await fleet.waitForFinished(preempted, 120_000);
+    assert.equal(view.state, 'completed', JSON.stringify(view));
+    assert.equal(view.usage?.completion_tokens, 1800);
+    assert.ok(view.output!.startsWith(data.checkpoint!.text), 'the checkpoint is the prefix');
+    assert.ok(data.checkpoint!.text.length > 0);
+    const [record] = view.preemptions!;
+    t.diagnostic(`preemption record: ${JSON.stringify(record)}`);
+    assert.equal(record.resumedBy, 'recompute', JSON.stringify(record));
+    assert.notEqual(record.resumedOn, saved.workerId);
+    assert.equal(record.resumeNote, `its KV state is on worker ${saved.workerId}`);
+    assert.equal(record.kvRestoreBytes, undefined);
+
+    // The worker that kept the state deletes it once the job ended elsewhere.
+    await fleet.waitFor(
+      'the unused KV state to be deleted',
+      async () =>
+        !existsSync(saved.path) &&
+        !(await fleet.workerState(saved.workerId))?.kvStates?.some((s) => s.jobId === preempted),
+      20_000,
+    );
+    // Not compared with an uninterrupted run: a recompute evaluates the generated tokens in
+    // batches, whose rounding differs from one-by-one decoding and flips near ties of this model.
+    assert.equal((await fleet.waitForFinished(urgent, 120_000)).state, 'completed');
+  });
+});
