@@ -112,9 +112,12 @@ describe('keep-KV resume', () => {
   });
 
   test('a job resumed on another worker recomputes, with its checkpointed text as the prefix', async (t) => {
-    // The urgent job keeps its worker busy while the other worker is freed by a cancel.
+    // The worker holding the state is drained (nothing new goes there, it leaves after its
+    // urgent job), and the other worker is freed by a cancel: the job can only resume there.
     const { preempted, other, data, urgent } = await preemptOneOf(['far one', 'far two'], 1500);
     const saved = data.checkpoint!.kvState!;
+    const drain = await fleet.request('POST', `/v1/workers/${saved.workerId}/drain`);
+    assert.equal(drain.status, 202, JSON.stringify(drain.body));
     const cancel = await fleet.request('DELETE', `/v1/jobs/${other}`);
     assert.ok(cancel.status < 300, JSON.stringify(cancel.body));
 

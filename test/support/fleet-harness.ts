@@ -18,6 +18,8 @@ export interface FleetOptions {
   workers?: number;
   /** Leave the process logs on disk after stop() (their folder is `logDir`), for a post-mortem. */
   keepLogs?: boolean;
+  /** A Redis of the test's own (a fault test restarts it); default REDIS_URL. */
+  redisUrl?: string;
 }
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
@@ -56,13 +58,17 @@ export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 export class FleetHarness {
   readonly prefix = `sy-test-${randomBytes(4).toString('hex')}`;
   readonly logDir = mkdtempSync(join(tmpdir(), 'switchyard-e2e-'));
-  readonly redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  readonly redis: Redis;
   readonly processes: { role: Role; child: ChildProcess; log: string }[] = [];
+  readonly redisUrl: string;
   baseUrl = '';
   private port = 0;
   private counter = 0;
 
-  constructor(private readonly options: FleetOptions) {}
+  constructor(private readonly options: FleetOptions) {
+    this.redisUrl = options.redisUrl ?? REDIS_URL;
+    this.redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 3 });
+  }
 
   /** Starts the api, the scheduler and the workers, and waits until a worker is registered. */
   async start(): Promise<this> {
@@ -74,7 +80,8 @@ export class FleetHarness {
     await this.waitFor(
       'the api to answer',
       async () => (await fetch(`${this.baseUrl}/health`).catch(() => null))?.ok,
-      30_000,
+      // Nest's start takes seconds on a busy 2-core machine.
+      60_000,
     );
     await this.waitForWorkers(this.options.workers ?? 1);
     return this;
@@ -86,7 +93,7 @@ export class FleetHarness {
     const log = join(this.logDir, `${role}-${++this.counter}.log`);
     const env = {
       ...process.env,
-      REDIS_URL,
+      REDIS_URL: this.redisUrl,
       SWITCHYARD_PREFIX: this.prefix,
       MODELS_DIR: this.options.modelsDir,
       PORT: String(this.port),
@@ -268,7 +275,8 @@ export class FleetHarness {
   }
 }
 
-function freePort(): Promise<number> {
+/** A TCP port nobody listens on now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
