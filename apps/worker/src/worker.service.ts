@@ -188,7 +188,16 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     // Jobs dispatched while draining were handed back as they arrived; wait for those too.
     await Promise.all([...this.runners.values()].map((r) => r.done));
     for (const model of this.engine.loadedModels()) {
-      await this.engine.unloadModel(model.name).catch(() => undefined);
+      const started = performance.now();
+      await this.engine.unloadModel(model.name).then(
+        () =>
+          this.metrics.recordUnload(
+            model.name,
+            this.modelBytes(model),
+            performance.now() - started,
+          ),
+        () => undefined,
+      );
     }
     await this.kvStates.close();
     this.deregistered = true;

@@ -12,6 +12,7 @@ describe('parsePrometheusText', () => {
         'x_total{class="interactive",model="m \\"1\\""} 3',
         'up 1 1700000000000',
         'h_bucket{le="+Inf"} 2',
+        'lag Nan',
         '',
       ].join('\n'),
     );
@@ -19,6 +20,7 @@ describe('parsePrometheusText', () => {
       { name: 'x_total', labels: { class: 'interactive', model: 'm "1"' }, value: 3 },
       { name: 'up', labels: {}, value: 1 },
       { name: 'h_bucket', labels: { le: '+Inf' }, value: 2 },
+      { name: 'lag', labels: {}, value: NaN },
     ]);
   });
 

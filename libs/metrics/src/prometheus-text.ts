@@ -39,7 +39,9 @@ export function findSamples(
 function parseValue(text: string): number {
   if (text === '+Inf') return Infinity;
   if (text === '-Inf') return -Infinity;
+  // prom-client writes NaN as "Nan" (a gauge not measured yet).
+  if (text.toLowerCase() === 'nan') return NaN;
   const value = Number(text);
-  if (Number.isNaN(value) && text !== 'NaN') throw new Error(`not a sample value: ${text}`);
+  if (Number.isNaN(value)) throw new Error(`not a sample value: ${text}`);
   return value;
 }
