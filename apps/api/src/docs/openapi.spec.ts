@@ -74,6 +74,10 @@ describe('OpenAPI docs', () => {
     }
     assert.ok(body.paths['/v1/files'].post.requestBody.content['multipart/form-data']);
     assert.deepEqual(body.paths['/health'].get.security, []);
+    const submit = body.paths['/v1/jobs'].post.responses;
+    assert.deepEqual(Object.keys(submit).sort(), ['202', '400', '401', '403', '429']);
+    assert.equal(submit['202'].content['application/json'].example.state, 'queued');
+    assert.deepEqual(Object.keys(body.paths['/metrics'].get.responses), ['200']);
   });
 
   it('serves Swagger UI at /docs', async () => {

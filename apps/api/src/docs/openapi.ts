@@ -5,7 +5,12 @@ import { OPERATION_DOCS } from './operation-docs.js';
 /** Where the docs are served; the JSON document is at `${DOCS_PATH}-json`. */
 export const DOCS_PATH = '/docs';
 
+type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
+
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+// Routes marked @Public(): no API key needed.
+const PUBLIC_PATHS = ['/health', '/metrics'];
 
 /** Builds the OpenAPI document from the controllers and DTOs, with the summaries and examples. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -42,10 +47,40 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
           ? operation.requestBody.content['application/json']
           : undefined;
       if (json && doc.examples) json.examples = doc.examples;
-      if (path === '/health' || path === '/metrics') operation.security = [];
+      for (const [status, answer] of Object.entries(doc.responses ?? {})) {
+        operation.responses[status] = {
+          description: answer.description,
+          ...(answer.example === undefined
+            ? {}
+            : { content: { [answer.type ?? 'application/json']: { example: answer.example } } }),
+        };
+      }
+      describeErrors(operation, path, method);
     }
   }
   return document;
+}
+
+/** The errors every route may answer, and no security on the public ones. */
+function describeErrors(operation: OperationObject, path: string, method: string): void {
+  const responses = operation.responses;
+  for (const [status, answer] of Object.entries(responses)) {
+    // Nest's default entry for a 2xx the docs table overrides.
+    if (answer && 'description' in answer && answer.description === '') {
+      if (Object.keys(responses).some((s) => s !== status && s.startsWith('2'))) {
+        delete responses[status];
+      } else answer.description = 'OK';
+    }
+  }
+  if (PUBLIC_PATHS.includes(path)) {
+    operation.security = [];
+    return;
+  }
+  responses['401'] ??= { description: 'No API key, or an unknown one' };
+  responses['403'] ??= { description: 'The API key lacks the scope this route needs' };
+  responses['429'] ??= { description: 'Rate limit of the API key reached (see Retry-After)' };
+  if (method === 'post')
+    responses['400'] ??= { description: 'Invalid body: every bad field named' };
 }
 
 /** Serves the docs at /docs (Swagger UI) and /docs-json; call before app.init(). */

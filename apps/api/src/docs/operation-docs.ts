@@ -5,9 +5,21 @@ export interface OperationDoc {
   description?: string;
   /** A request body the DTOs cannot describe (multipart uploads). */
   requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  /** Answers by status, with an example (the response types are interfaces swagger cannot read). */
+  responses?: Record<number, { description: string; example?: unknown; type?: string }>;
   /** Named request body examples, shown in /docs. */
   examples?: Record<string, { summary: string; value: unknown }>;
 }
+
+const accepted = {
+  id: '42',
+  state: 'queued',
+  model: 'synth-5m',
+  priority: 'interactive',
+  links: { self: '/v1/jobs/42', events: '/v1/jobs/42/events' },
+};
+
+const usage = { prompt_tokens: 9, completion_tokens: 12, total_tokens: 21 };
 
 const chat = [
   { role: 'system', content: 'You answer in one sentence.' },
@@ -41,6 +53,12 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
         value: { model: 'synth-5m', messages: chat, max_tokens: 128, seed: 42, priority: 'batch' },
       },
     },
+    responses: {
+      202: {
+        description: 'Accepted (or, for a retried Idempotency-Key, the first job now)',
+        example: accepted,
+      },
+    },
   },
   'POST /v1/jobs/batch': {
     tag: 'jobs',
@@ -56,18 +74,90 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
         },
       },
     },
+    responses: {
+      202: {
+        description: 'One entry per item, in order',
+        example: {
+          accepted: 1,
+          refused: 1,
+          items: [
+            { index: 0, ...accepted },
+            {
+              index: 1,
+              error: { statusCode: 404, message: 'model "nope" is not served by any worker' },
+            },
+          ],
+        },
+      },
+    },
   },
   'GET /v1/jobs/{id}': {
     tag: 'jobs',
     summary: 'A job: its state, phase, why it waits, output, usage and timings',
+    responses: {
+      200: {
+        description: 'The job',
+        example: {
+          id: '42',
+          state: 'completed',
+          phase: 'completed',
+          model: 'synth-5m',
+          tenant: 'default',
+          priority: 'interactive',
+          worker: 'host-1234-ab12',
+          gpuLayers: 0,
+          submittedAt: 1764280000000,
+          startedAt: 1764280000120,
+          finishedAt: 1764280000900,
+          output: 'Queues hum at night…',
+          finish_reason: 'length',
+          usage,
+          timings: {
+            queueWaitMs: 120,
+            loadMs: 0,
+            prefillMs: 40,
+            timeToFirstTokenMs: 180,
+            decodeMs: 700,
+            decodeTokensPerSecond: 17.1,
+            totalMs: 900,
+          },
+          resumes: 0,
+          resumedFromToken: 0,
+          error: null,
+          reason: null,
+          position: null,
+          estimatedStartAt: null,
+          preemptions: [],
+        },
+      },
+      404: { description: 'No such job (or another tenant’s)' },
+    },
   },
   'DELETE /v1/jobs/{id}': {
     tag: 'jobs',
     summary: 'Cancel a job; a running one stops at its next token and keeps its partial output',
+    responses: {
+      200: { description: 'It was still queued: cancelled now (the job view)' },
+      202: {
+        description: 'Cancelling: a running job stops at its next token',
+        example: { id: '42', state: 'cancelling' },
+      },
+      404: { description: 'No such job' },
+    },
   },
   'GET /v1/jobs/{id}/events': {
     tag: 'jobs',
     summary: 'Server-sent events of a job: phases and tokens as they come, then its final state',
+    responses: {
+      200: {
+        description: 'text/event-stream: `phase` and `token` events, then `end` with the job view',
+        type: 'text/event-stream',
+        example:
+          'event: phase\ndata: {"phase":"decoding","workerId":"w1","at":1764280000300}\n\n' +
+          'event: token\ndata: {"text":" Queues","completionTokens":1}\n\n' +
+          'event: end\ndata: {"id":"42","state":"completed","phase":"completed","output":" Queues…"}\n\n',
+      },
+    },
   },
   'POST /v1/chat/completions': {
     tag: 'openai',
@@ -89,6 +179,26 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
         },
       },
     },
+    responses: {
+      200: {
+        description:
+          'A chat.completion (or, with stream: true, chat.completion.chunk events ending in [DONE])',
+        example: {
+          id: 'chatcmpl-42',
+          object: 'chat.completion',
+          created: 1764280001,
+          model: 'synth-5m',
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: 'A cache of keys and values…' },
+              finish_reason: 'length',
+            },
+          ],
+          usage,
+        },
+      },
+    },
   },
   'POST /v1/completions': {
     tag: 'openai',
@@ -97,6 +207,19 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
       prompt: {
         summary: 'A prompt',
         value: { model: 'synth-5m', prompt: 'Once upon a time', max_tokens: 32, temperature: 0 },
+      },
+    },
+    responses: {
+      200: {
+        description: 'A text_completion',
+        example: {
+          id: 'cmpl-42',
+          object: 'text_completion',
+          created: 1764280001,
+          model: 'synth-5m',
+          choices: [{ index: 0, text: ' there was a queue…', finish_reason: 'length' }],
+          usage,
+        },
       },
     },
   },
@@ -119,6 +242,19 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
         },
       },
     },
+    responses: {
+      200: {
+        description: 'The file object',
+        example: {
+          id: 'file-abc123',
+          object: 'file',
+          bytes: 1204,
+          created_at: 1764280000,
+          filename: 'requests.jsonl',
+          purpose: 'batch',
+        },
+      },
+    },
   },
   'GET /v1/files': { tag: 'files', summary: 'List the uploaded files of this API key’s tenant' },
   'GET /v1/files/{id}': { tag: 'files', summary: 'A file object' },
@@ -138,6 +274,20 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
           endpoint: '/v1/chat/completions',
           completion_window: '24h',
           metadata: { project: 'nightly-summaries' },
+        },
+      },
+    },
+    responses: {
+      200: {
+        description: 'The batch object (status validating, then in_progress)',
+        example: {
+          id: 'batch_abc123',
+          object: 'batch',
+          endpoint: '/v1/chat/completions',
+          input_file_id: 'file-abc123',
+          completion_window: '24h',
+          status: 'validating',
+          request_counts: { total: 0, completed: 0, failed: 0 },
         },
       },
     },
