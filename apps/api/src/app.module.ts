@@ -6,6 +6,7 @@ import { CoreModule } from './core/core.module.js';
 import { FilesModule } from './files/files.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { ModelsModule } from './models/models.module.js';
 import { OpenAiModule } from './openai/openai.module.js';
 import { WorkersModule } from './workers/workers.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         OpenAiModule,
         FilesModule,
         BatchesModule,
+        MetricsModule,
       ],
     };
   }

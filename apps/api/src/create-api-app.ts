@@ -10,13 +10,16 @@ import { AppModule } from './app.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { ApiValidationPipe } from './common/api-validation.pipe.js';
 import { ApiEnv } from './config/api-env.js';
+import { DOCS_PATH, setupOpenApi } from './docs/openapi.js';
 import { JOBS_QUEUE_TOKEN } from './core/tokens.js';
+import { ApiMetrics } from './metrics/api-metrics.js';
 
 /** Largest JSON body accepted: long prompts and chats exceed Express's 100 kB default. */
 const JSON_BODY_LIMIT = '8mb';
 
 /**
- * Builds and initialises the api for `env` (routes, validation, error mapping, Bull Board),
+ * Builds and initialises the api for `env` (routes, validation, error mapping, Bull Board,
+ * metrics, OpenAPI docs),
  * without listening: main listens, tests hand `app.getHttpServer()` to supertest.
  */
 export async function createApiApp(env: ApiEnv): Promise<NestExpressApplication> {
@@ -24,6 +27,7 @@ export async function createApiApp(env: ApiEnv): Promise<NestExpressApplication>
     logger: logLevelsFrom(env.LOG_LEVEL),
     bodyParser: false,
   });
+  app.use(app.get(ApiMetrics).middleware());
   useSecurityHeaders(app);
   if (env.CORS_ORIGINS !== '') {
     app.enableCors({
@@ -35,18 +39,21 @@ export async function createApiApp(env: ApiEnv): Promise<NestExpressApplication>
   app.useGlobalPipes(new ApiValidationPipe(env));
   app.useGlobalFilters(new ApiExceptionFilter());
   mountBullBoard(app, app.get<JobsQueue>(JOBS_QUEUE_TOKEN));
+  setupOpenApi(app);
   await app.init();
   return app;
 }
 
 /**
- * helmet's headers on every answer; Bull Board's pages run inline scripts and styles, so its
- * path gets them without the content security policy.
+ * helmet's headers on every answer; Bull Board's pages and Swagger UI run inline scripts and
+ * styles, so their paths get them without the content security policy.
  */
 function useSecurityHeaders(app: NestExpressApplication): void {
   const strict = helmet();
   const relaxed = helmet({ contentSecurityPolicy: false });
   app.use((request: Request, response: Response, next: NextFunction) =>
-    (request.path.startsWith(BULL_BOARD_PATH) ? relaxed : strict)(request, response, next),
+    (request.path.startsWith(BULL_BOARD_PATH) || request.path.startsWith(DOCS_PATH)
+      ? relaxed
+      : strict)(request, response, next),
   );
 }

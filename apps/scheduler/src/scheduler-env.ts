@@ -87,6 +87,15 @@ export class SchedulerEnv extends CommonEnv {
   @Min(0)
   REOFFLOAD_MIN_GAIN = DEFAULT_POLICY_SETTINGS.reoffloadMinGain;
 
+  /** Port of the Prometheus /metrics endpoint (0 = off); a taken port is logged, not fatal. */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 9464;
+
+  /** Interface the metrics port listens on. */
+  @IsString()
+  METRICS_HOST = '0.0.0.0';
   /** The policy settings these variables make. */
   policySettings(): PolicySettings {
     return {

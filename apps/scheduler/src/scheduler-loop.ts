@@ -36,7 +36,9 @@ import type {
 import { FleetView } from './fleet-view.js';
 import { JobWindow, type HeldJob } from './job-window.js';
 import { kvStateHolder } from './kv-state-holder.js';
+import { QueueOutcomes } from './queue-outcomes.js';
 import type { SchedulerEnv } from './scheduler-env.js';
+import type { SchedulerMetrics } from './scheduler-metrics.js';
 
 /** Figures of the last decision, published for the api and dashboards. */
 export interface DecisionStats {
@@ -74,6 +76,7 @@ export class SchedulerLoop {
   private readonly profiles: ProfileStore;
   private lastProfileLoad = 0;
   private stopped = false;
+  private readonly outcomes?: QueueOutcomes;
   lastDecision?: DecisionStats;
 
   constructor(
@@ -81,6 +84,7 @@ export class SchedulerLoop {
     private readonly redis: Redis,
     private readonly blocking: Redis,
     private readonly policy: SchedulingPolicy,
+    private readonly metrics?: SchedulerMetrics,
   ) {
     this.keys = new RedisKeys(env.SWITCHYARD_PREFIX);
     this.registry = new WorkerRegistry(redis, this.keys);
@@ -98,6 +102,7 @@ export class SchedulerLoop {
     this.queue = openJobsQueue(redis, env.SWITCHYARD_PREFIX);
     this.settings = env.policySettings();
     this.profiles = new ProfileStore(redis, this.keys);
+    if (metrics) this.outcomes = new QueueOutcomes(metrics, this.queue, this.logger);
   }
 
   /** Runs rounds until stop() is called or `stillLeader` says the lock was lost. */
@@ -152,6 +157,12 @@ export class SchedulerLoop {
     const started = performance.now();
     const decision = this.policy.decide(snapshot);
     const decideMs = performance.now() - started;
+    this.metrics?.recordDecision(
+      decideMs,
+      decision.actions,
+      snapshot.backlog.map((j) => j.priority),
+      (jobId) => heartbeats.flatMap((h) => h.running).find((r) => r.jobId === jobId)?.priority,
+    );
     for (const action of decision.actions) await this.apply(action);
     await this.explainWaiting(decision.waiting);
     this.lastDecision = {
@@ -266,6 +277,10 @@ export class SchedulerLoop {
           updatedAt: Date.now(),
         };
         await held.job.updateProgress(progress as unknown as object);
+        this.metrics?.recordDispatch(action.jobId, {
+          priority: held.job.data.priority,
+          model: action.model,
+        });
         return this.send(action.workerId, {
           type: 'run',
           jobId: action.jobId,
@@ -328,6 +343,7 @@ export class SchedulerLoop {
         for (const [, fields] of entries) {
           if (key === queueEvents) {
             relevant ||= QUEUE_WAKE_EVENTS.has(fields[1]);
+            this.outcomes?.onQueueEvent(fields);
           } else if (key === this.keys.schedulerCommands()) {
             await this.handleCommand(JSON.parse(fields[1]) as SchedulerCommand);
             relevant = true;

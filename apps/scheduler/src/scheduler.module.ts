@@ -1,15 +1,22 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { MetricsExporter } from './metrics-exporter.js';
 import { SchedulerEnv } from './scheduler-env.js';
+import { SchedulerMetrics } from './scheduler-metrics.js';
 import { SchedulerService } from './scheduler.service.js';
 
-/** The scheduler process: no HTTP, one service that leads or stands by. */
+/** The scheduler process: one service that leads or stands by, and its metrics on a port. */
 @Module({})
 export class SchedulerModule {
   /** Builds the module around a validated environment. */
   static forEnv(env: SchedulerEnv): DynamicModule {
     return {
       module: SchedulerModule,
-      providers: [{ provide: SchedulerEnv, useValue: env }, SchedulerService],
+      providers: [
+        { provide: SchedulerEnv, useValue: env },
+        { provide: SchedulerMetrics, useValue: new SchedulerMetrics(env.policySettings()) },
+        SchedulerService,
+        MetricsExporter,
+      ],
     };
   }
 }

@@ -12,6 +12,7 @@ import { createRedisConnection, LeaderLock } from '#switchyard/fleet';
 import { createPolicy } from '#switchyard/policy';
 import { SchedulerEnv } from './scheduler-env.js';
 import { SchedulerLoop } from './scheduler-loop.js';
+import { SchedulerMetrics } from './scheduler-metrics.js';
 
 /** The status the leader publishes for the api (GET /v1/workers, /health). */
 export interface SchedulerStatus {
@@ -39,7 +40,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   private stopping = false;
   private running?: Promise<void>;
 
-  constructor(@Inject(SchedulerEnv) private readonly env: SchedulerEnv) {
+  constructor(
+    @Inject(SchedulerEnv) private readonly env: SchedulerEnv,
+    @Inject(SchedulerMetrics) private readonly metrics: SchedulerMetrics,
+  ) {
     this.id = env.SCHEDULER_ID ?? `${hostname()}-${process.pid}`;
     this.keys = new RedisKeys(env.SWITCHYARD_PREFIX);
     this.redis = createRedisConnection(env.REDIS_URL, `scheduler:${this.id}`);
@@ -91,6 +95,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       this.redis,
       this.blocking,
       createPolicy(this.env.SCHEDULER_POLICY),
+      this.metrics,
     );
     this.loop = loop;
     const renewEvery = this.env.LEADER_LEASE_MS / 3;

@@ -88,4 +88,14 @@ export class WorkerEnv extends CommonEnv {
   @IsInt()
   @Min(1)
   CHECKPOINT_EVERY_TOKENS = 16;
+
+  /** Port of the Prometheus /metrics endpoint (0 = off, the default: several workers on one host each need their own). */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 0;
+
+  /** Interface the metrics port listens on. */
+  @IsString()
+  METRICS_HOST = '0.0.0.0';
 }

@@ -33,6 +33,7 @@ import { KvStateStore } from './kv-state-store.js';
 import { KvStateSweeper } from './kv-state-sweeper.js';
 import { parseSize, resolveMemoryBudget } from './memory-budget.js';
 import { WorkerEnv } from './worker-env.js';
+import { WorkerMetrics } from './worker-metrics.js';
 
 /**
  * One worker process: owns one node-llama-cpp instance on one device, applies the scheduler's
@@ -67,7 +68,10 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private heartbeatTimer?: NodeJS.Timeout;
   private heartbeatSoon?: NodeJS.Timeout;
 
-  constructor(@Inject(WorkerEnv) private readonly env: WorkerEnv) {
+  constructor(
+    @Inject(WorkerEnv) private readonly env: WorkerEnv,
+    @Inject(WorkerMetrics) private readonly metrics: WorkerMetrics,
+  ) {
     this.id = env.WORKER_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`;
     this.keys = new RedisKeys(env.SWITCHYARD_PREFIX);
     this.redis = createRedisConnection(env.REDIS_URL, `worker:${this.id}`);
@@ -108,6 +112,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         }).attach(this.engine)
       : undefined;
     this.memoryBudgetBytes = resolveMemoryBudget(env.WORKER_MEMORY_BUDGET, device);
+    this.metrics.attach(this.id, () => (this.deregistered ? undefined : this.state()));
     await this.kvStates.open();
     this.models = await ModelRegistry.scan(env.MODELS_DIR, { manifestPath: env.MODELS_MANIFEST });
     for (const problem of this.models.problems) this.logger.warn(problem);
@@ -183,7 +188,16 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     // Jobs dispatched while draining were handed back as they arrived; wait for those too.
     await Promise.all([...this.runners.values()].map((r) => r.done));
     for (const model of this.engine.loadedModels()) {
-      await this.engine.unloadModel(model.name).catch(() => undefined);
+      const started = performance.now();
+      await this.engine.unloadModel(model.name).then(
+        () =>
+          this.metrics.recordUnload(
+            model.name,
+            this.modelBytes(model),
+            performance.now() - started,
+          ),
+        () => undefined,
+      );
     }
     await this.kvStates.close();
     this.deregistered = true;
@@ -315,6 +329,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     const info = this.models.get(command.model);
     const fail = (error: string) => {
       this.logger.error(`cannot load ${command.model}: ${error}`);
+      this.metrics.recordLoad(command.model);
       return this.emit({
         type: 'model-load-failed',
         workerId: this.id,
@@ -336,6 +351,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.log(
         `loaded ${command.model} (${loaded.gpuLayers}/${loaded.totalLayers} layers on GPU) in ${Math.round(loaded.loadMs)} ms`,
       );
+      this.metrics.recordLoad(command.model, { bytes: this.modelBytes(loaded), ms: loaded.loadMs });
       await this.emit({
         type: 'model-loaded',
         workerId: this.id,
@@ -358,7 +374,11 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.warn(`not unloading ${model}: jobs still run on it`);
       return;
     }
+    const loaded = this.engine.loadedModels().find((m) => m.name === model);
+    const started = performance.now();
     await this.engine.unloadModel(model);
+    if (loaded)
+      this.metrics.recordUnload(model, this.modelBytes(loaded), performance.now() - started);
     await this.kvStates.dropModel(model);
     this.logger.log(`unloaded ${model}`);
     await this.emit({ type: 'model-unloaded', workerId: this.id, model, at: Date.now() });
@@ -390,6 +410,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       })
       .then(async (outcome) => {
         this.runners.delete(command.jobId);
+        this.metrics.recordRun(command.model, runner, outcome);
         this.heartbeatNow();
         this.logger.log(`job ${command.jobId} ${outcome}`);
         await this.emit({

@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { BATCH_ENDPOINTS, type BatchEndpoint } from './batch-object.dto.js';
 import { IsBatchMetadata } from './is-batch-metadata.validator.js';
@@ -22,20 +23,28 @@ export class CreateBatchDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(128)
+  @ApiProperty({ example: 'file-abc123', maxLength: 128 })
   input_file_id: string;
 
   @IsIn(BATCH_ENDPOINTS, {
     message: `endpoint must be one of ${BATCH_ENDPOINTS.join(', ')} (embeddings and responses are not served)`,
   })
+  @ApiProperty({ enum: BATCH_ENDPOINTS })
   endpoint: BatchEndpoint;
 
   @IsString()
   @Matches(COMPLETION_WINDOW, {
     message: 'completion_window must be 24h (or a duration such as 30m, 2h, 1d; at most 7d)',
   })
+  @ApiProperty({
+    example: '24h',
+    pattern: COMPLETION_WINDOW.source,
+    description: '24h, or 30m, 2h, 1d … up to 7d',
+  })
   completion_window: string;
 
   @IsOptional()
   @IsBatchMetadata()
+  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, nullable: true })
   metadata?: Record<string, string> | null;
 }

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 
@@ -5,6 +6,7 @@ import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 export class ListBatchesQueryDto {
   @IsOptional()
   @IsString()
+  @ApiPropertyOptional({ description: 'The last batch id of the previous page' })
   after?: string;
 
   @IsOptional()
@@ -12,5 +14,6 @@ export class ListBatchesQueryDto {
   @IsInt()
   @Min(1)
   @Max(100)
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
   limit: number = 20;
 }

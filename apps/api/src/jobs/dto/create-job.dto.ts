@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMinSize,
@@ -29,9 +30,18 @@ export class CreateJobDto implements EnvLimited {
   @IsString()
   @IsNotEmpty()
   @MaxLength(256)
+  @ApiProperty({
+    description: 'A model the fleet serves (GET /v1/models)',
+    example: 'synth-5m',
+    maxLength: 256,
+  })
   model: string;
 
   @IsPrompt()
+  @ApiPropertyOptional({
+    description: 'The prompt; give it or `messages`, not both',
+    example: 'Write a haiku about queues.',
+  })
   prompt?: string;
 
   @OptionalField()
@@ -39,18 +49,29 @@ export class CreateJobDto implements EnvLimited {
   @ArrayMinSize(1)
   @ValidateNested({ each: true })
   @Type(() => ChatMessageDto)
+  @ApiPropertyOptional({
+    type: () => [ChatMessageDto],
+    description: 'A chat; give it or `prompt`, not both',
+  })
   messages?: ChatMessageDto[];
 
   /** At most MAX_TOKENS_LIMIT, checked in checkLimits. */
   @OptionalField()
   @IsInt()
   @Min(1)
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    default: 128,
+    description: 'At most MAX_TOKENS_LIMIT and the context size minus one',
+  })
   max_tokens = 128;
 
   @OptionalField()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(2)
+  @ApiPropertyOptional({ type: Number, minimum: 0, maximum: 2, default: 0.8 })
   temperature = 0.8;
 
   /** In (0, 1]. */
@@ -58,18 +79,32 @@ export class CreateJobDto implements EnvLimited {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(Number.MIN_VALUE, { message: 'top_p must be greater than 0' })
   @Max(1)
+  @ApiPropertyOptional({ minimum: 0, exclusiveMinimum: true, maximum: 1 })
   top_p?: number;
 
   @OptionalField()
   @IsInt()
+  @ApiPropertyOptional({ type: 'integer', description: 'Same seed, same model, same output' })
   seed?: number;
 
   @OptionalField()
   @IsStopSequences(MAX_STOP_SEQUENCES)
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'string' },
+      { type: 'array', items: { type: 'string' }, maxItems: MAX_STOP_SEQUENCES },
+    ],
+    description: 'Generation stops before any of these',
+  })
   stop?: string | string[];
 
   @OptionalField()
   @IsIn(PRIORITY_CLASSES)
+  @ApiPropertyOptional({
+    enum: PRIORITY_CLASSES,
+    default: 'standard',
+    description: 'The class: its SLA and its place in the queue',
+  })
   priority: PriorityClass = 'standard';
 
   /** Rejects a `max_tokens` above the configured limit or what a model's context can hold. */

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray } from 'class-validator';
 
 /** The most jobs one `POST /v1/jobs/batch` may carry. */
@@ -11,5 +12,12 @@ export class SubmitJobsDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_INLINE_JOBS)
+  @ApiProperty({
+    type: 'array',
+    items: { $ref: '#/components/schemas/CreateJobDto' },
+    minItems: 1,
+    maxItems: MAX_INLINE_JOBS,
+    description: 'Bodies like those of POST /v1/jobs, each accepted or refused on its own',
+  })
   jobs: unknown[];
 }
