@@ -107,6 +107,8 @@ export class FleetHarness {
       LEADER_LEASE_MS: '3000',
       // Kept KV states live with the logs, and go with them.
       WORKER_STATE_DIR: join(this.logDir, 'kv'),
+      // Tests that read metrics give their ports; the others run several fleets on one host.
+      METRICS_PORT: '0',
       ...this.options.env,
       ...(role === 'worker' ? this.options.workerEnv : {}),
       ...extraEnv,
