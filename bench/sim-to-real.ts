@@ -7,37 +7,35 @@
  * profile in Redis. The issue's figure: per-class mean within ±20 %.
  *
  *   npm run bench:sim-to-real -- [--profiles profiles/cpu.json] [--policy sensitivity] [--count 0.5]
- *                                [--sim-only] [--json out.json]
+ *                                [--quiet-wait S] [--sim-only] [--json out.json]
+ *
+ * --count keeps that share of the generated jobs (same arrival times); --quiet-wait waits up to S
+ * seconds, before the profiler and before the live run, for other processes to calm down.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PRIORITY_CLASSES, RedisKeys, type PriorityClass } from '#switchyard/contracts';
+import { PRIORITY_CLASSES, type PriorityClass } from '#switchyard/contracts';
 import {
   modelSpecFromInfo,
   parseDeviceProfile,
   parseModelProfile,
   type Profiles,
 } from '#switchyard/cost-model';
-import { LlamaEngine } from '#switchyard/engine';
-import { ProfileStore } from '#switchyard/fleet';
 import { isPresetName, MODEL_PRESETS, readModelInfo, writeSyntheticModel } from '#switchyard/gguf';
 import { createPolicy, POLICY_NAMES, type PolicyName } from '#switchyard/policy';
-import { countPromptTokens, runProfiler } from '#switchyard/profiler';
+import { runProfiler, waitForQuiet } from '#switchyard/profiler';
 import {
   formatDuration,
   generateWorkload,
-  mean,
-  percentile,
   Simulator,
-  sortedCopy,
   type JobSpec,
   type Scenario,
 } from '#switchyard/simulator';
 import { loadScenarioFile } from '../apps/cli/src/commands/simulate.command.js';
-import { FleetHarness, type JobView } from '../test/support/fleet-harness.js';
+import { calibratePrompts, liveDiagnostics, liveStats, runLive } from './sim-to-real-live.js';
 
 const MAX_MEAN_ERROR = 0.2;
 
@@ -48,6 +46,7 @@ const { values } = parseArgs({
     policy: { type: 'string', default: POLICY_NAMES[0] },
     count: { type: 'string', default: '1' },
     'sim-only': { type: 'boolean', default: false },
+    'quiet-wait': { type: 'string', default: '0' },
     json: { type: 'string' },
   },
 });
@@ -89,25 +88,20 @@ try {
   const jobs = thin(generateWorkload(scenario, scenario.seed).jobs, Number(values.count));
 
   log(`simulating ${jobs.length} jobs under ${policy}…`);
-  const sim = new Simulator(scenario, createPolicy(policy), policy, { jobs }).run();
-  const simStats = Object.fromEntries(
-    PRIORITY_CLASSES.map((c) => [
-      c,
-      {
-        mean: sim.metrics.classes[c].completionMeanMs,
-        p90: sim.metrics.classes[c].completionP90Ms,
-      },
-    ]),
-  ) as Record<PriorityClass, { mean: number; p90: number }>;
-
+  const simStats = simulate(scenario, profiles, jobs);
   let live: Record<PriorityClass, { mean: number; p90: number; n: number }> | undefined;
   let loadDuring = '';
+  let diagnostics: string[] = [];
+  let refreshedStats: ReturnType<typeof simulate> | undefined;
   if (!values['sim-only']) {
     const prompts = await calibratePrompts(paths, jobs, scenario.contextSize);
     const started = Date.now();
-    const views = await runLive(scenario, paths, profiles, jobs, prompts);
+    await quiet('the live run');
+    const { views, refreshed } = await runLive(policy, scenario, paths, profiles, jobs, prompts);
     loadDuring = `${load()} (after ${formatDuration(Date.now() - started)} of live run)`;
     live = liveStats(jobs, views);
+    diagnostics = liveDiagnostics(jobs, views, profiles, scenario.fleet[0].threads);
+    refreshedStats = simulate(scenario, refreshed, jobs);
   }
 
   console.log(
@@ -125,7 +119,7 @@ try {
     if (l) checks.push({ cls: c, ratio, pass: Math.abs(ratio - 1) <= MAX_MEAN_ERROR });
     rows.push([
       c,
-      String(sim.metrics.classes[c].arrived),
+      String(jobs.filter((j) => j.priority === c).length),
       formatDuration(s.mean),
       l ? formatDuration(l.mean) : '—',
       l ? ratio.toFixed(2) : '—',
@@ -142,6 +136,18 @@ try {
           .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
           .join('  '),
     );
+  if (live && refreshedStats) {
+    console.log(
+      '\nthe simulation again with the profile the live workers refreshed during the run (measured rates, not the check)',
+    );
+    for (const c of PRIORITY_CLASSES) {
+      const r = refreshedStats[c];
+      console.log(
+        `  ${c.padEnd(11)}  mean ${formatDuration(r.mean)} (sim/live ${(r.mean / live[c].mean).toFixed(2)})  p90 ${formatDuration(r.p90)} (sim/live ${(r.p90 / live[c].p90).toFixed(2)})`,
+      );
+    }
+  }
+  if (diagnostics.length > 0) console.log(`\nwhere the live time went\n${diagnostics.join('\n')}`);
   if (checks.length > 0) {
     console.log(
       `\nfigure that must hold: per-class mean completion within ±${MAX_MEAN_ERROR * 100} %`,
@@ -154,11 +160,39 @@ try {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(
       out,
-      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, sim: simStats, live, profiles }, null, 2)}\n`,
+      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, sim: simStats, live, refreshedSim: refreshedStats, profiles }, null, 2)}\n`,
     );
   }
 } finally {
   rmSync(workDir, { recursive: true, force: true });
+}
+
+/** The simulation's per-class mean and p90 completion time with these profiles. */
+function simulate(
+  scenario: Scenario,
+  profiles: Profiles,
+  jobs: JobSpec[],
+): Record<PriorityClass, { mean: number; p90: number }> {
+  const run = new Simulator({ ...scenario, profiles }, createPolicy(policy), policy, {
+    jobs,
+  }).run();
+  const stats = {} as Record<PriorityClass, { mean: number; p90: number }>;
+  for (const c of PRIORITY_CLASSES) {
+    const m = run.metrics.classes[c];
+    stats[c] = { mean: m.completionMeanMs, p90: m.completionP90Ms };
+  }
+  return stats;
+}
+
+/** Waits (up to --quiet-wait seconds) until other processes use under a quarter of the CPUs. */
+async function quiet(what: string): Promise<void> {
+  const maxWaitMs = Number(values['quiet-wait']) * 1000;
+  if (!(maxWaitMs > 0)) return;
+  log(
+    `waiting up to ${values['quiet-wait']} s for a quieter machine before ${what} (load ${load()})…`,
+  );
+  const share = await waitForQuiet({ maxShare: 0.25, maxWaitMs });
+  log(`  other processes used ${(share * 100).toFixed(0)} % of the CPUs (load ${load()})`);
 }
 
 /** Keeps `share` of the jobs, spread evenly over the arrival order (1: all of them). */
@@ -182,6 +216,7 @@ async function readProfiles(file: string): Promise<Profiles> {
 
 /** This host's profile of the scenario's models at the workers' thread count, and the host probe. */
 async function measureProfiles(paths: Map<string, string>, threads: number): Promise<Profiles> {
+  await quiet('profiling');
   log(`profiling ${[...paths.keys()].join(', ')} at ${threads} thread(s) (load ${load()})…`);
   const result = await runProfiler({
     targets: [...paths].map(([name, path]) => ({ name, path })),
@@ -193,124 +228,4 @@ async function measureProfiles(paths: Map<string, string>, threads: number): Pro
     onProgress: (m) => log(`  profile: ${m}`),
   });
   return result.profiles;
-}
-
-/**
- * A prompt per job that the model's tokenizer reads as about the job's prompt length: word
- * counts are tokenized once per model and the closest one is taken.
- */
-async function calibratePrompts(
-  paths: Map<string, string>,
-  jobs: JobSpec[],
-  contextSize: number,
-): Promise<string[]> {
-  log('calibrating prompt lengths…');
-  const words =
-    'the quick brown fox jumps over a lazy dog while seven wizards quietly judge boxing matches'.split(
-      ' ',
-    );
-  const text = (n: number) =>
-    Array.from({ length: n }, (_, i) => words[i % words.length]).join(' ');
-  const engine = await LlamaEngine.create({ gpu: false, threads: 1 });
-  const byModel = new Map<string, number[]>();
-  try {
-    for (const [name, path] of paths) {
-      const longest = Math.max(
-        0,
-        ...jobs.filter((j) => j.model === name).map((j) => j.promptTokens),
-      );
-      await engine.loadModel({ name, path, gpuLayers: 0, contextSize, slots: 1 });
-      const counts: number[] = [0];
-      for (let n = 1; counts[n - 1] < longest; n++)
-        counts.push(await countPromptTokens(engine, name, text(n)));
-      byModel.set(name, counts);
-      await engine.unloadModel(name);
-    }
-  } finally {
-    await engine.dispose();
-  }
-  return jobs.map((j) => {
-    const counts = byModel.get(j.model)!;
-    let best = 1;
-    for (let n = 1; n < counts.length; n++)
-      if (Math.abs(counts[n] - j.promptTokens) < Math.abs(counts[best] - j.promptTokens)) best = n;
-    return text(best);
-  });
-}
-
-/** Submits the jobs at their arrival times to a fresh live fleet and returns their final views. */
-async function runLive(
-  scenario: Scenario,
-  paths: Map<string, string>,
-  profiles: Profiles,
-  jobs: JobSpec[],
-  prompts: string[],
-): Promise<JobView[]> {
-  const g = scenario.fleet[0];
-  const fleet = new FleetHarness({
-    modelsDir: dirname(paths.values().next().value!),
-    workers: g.count,
-    env: {
-      SCHEDULER_POLICY: policy,
-      LOG_LEVEL: 'warn',
-      CONTEXT_SIZE: String(scenario.contextSize),
-      SCHEDULER_WINDOW: String(scenario.scheduler.window),
-      SCHEDULER_TICK_MS: String(scenario.scheduler.tickMs),
-    },
-    workerEnv: {
-      WORKER_THREADS: String(g.threads),
-      WORKER_SLOTS: String(g.slotsPerModel),
-      WORKER_MAX_JOBS: String(g.maxConcurrentJobs),
-      WORKER_MEMORY_BUDGET: String(g.memoryBudgetBytes),
-    },
-  });
-  try {
-    // The scheduler reads the same measured profile the simulation uses (the workers refine it).
-    await new ProfileStore(fleet.redis, new RedisKeys(fleet.prefix)).saveAll(profiles);
-    await fleet.start();
-    log(
-      `live fleet up (prefix ${fleet.prefix}); submitting ${jobs.length} jobs over ${formatDuration(jobs.at(-1)!.submittedAt)}…`,
-    );
-    const t0 = Date.now();
-    const ids: Promise<string>[] = [];
-    for (const [i, job] of jobs.entries()) {
-      const wait = t0 + job.submittedAt - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      ids.push(
-        fleet.submit({
-          model: job.model,
-          prompt: prompts[i],
-          max_tokens: job.outputTokens,
-          priority: job.priority,
-        }),
-      );
-      if (i % 20 === 0) process.stderr.write(`\r  submitted ${i + 1}/${jobs.length}   `);
-    }
-    const all = await Promise.all(ids);
-    log('\n  waiting for the last jobs…');
-    // One poll at a time: the timings come from the jobs' results, not from when they are read.
-    const views: JobView[] = [];
-    for (const [i, id] of all.entries()) {
-      views.push(await fleet.waitForFinished(id, 30 * 60_000));
-      if (i % 20 === 0) process.stderr.write(`\r  finished ${i + 1}/${all.length}   `);
-    }
-    log('');
-    return views;
-  } finally {
-    await fleet.stop();
-  }
-}
-
-function liveStats(jobs: JobSpec[], views: JobView[]) {
-  const out = {} as Record<PriorityClass, { mean: number; p90: number; n: number }>;
-  for (const c of PRIORITY_CLASSES) {
-    const totals = views
-      .filter((v, i) => jobs[i].priority === c && v.state === 'completed' && v.timings)
-      .map((v) => v.timings!.totalMs);
-    const failed = views.filter((v, i) => jobs[i].priority === c && v.state !== 'completed');
-    if (failed.length > 0) log(`${c}: ${failed.length} jobs did not complete (${failed[0].error})`);
-    const sorted = sortedCopy(totals);
-    out[c] = { mean: mean(sorted), p90: percentile(sorted, 90), n: sorted.length };
-  }
-  return out;
 }
