@@ -93,6 +93,7 @@ try {
   let loadDuring = '';
   let diagnostics: string[] = [];
   let refreshedStats: ReturnType<typeof simulate> | undefined;
+  let refreshedProfiles: Profiles | undefined;
   if (!values['sim-only']) {
     const prompts = await calibratePrompts(paths, jobs, scenario.contextSize);
     const started = Date.now();
@@ -102,6 +103,7 @@ try {
     live = liveStats(jobs, views);
     diagnostics = liveDiagnostics(jobs, views, profiles, scenario.fleet[0].threads);
     refreshedStats = simulate(scenario, refreshed, jobs);
+    refreshedProfiles = refreshed;
   }
 
   console.log(
@@ -160,7 +162,7 @@ try {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(
       out,
-      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, sim: simStats, live, refreshedSim: refreshedStats, profiles }, null, 2)}\n`,
+      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, sim: simStats, live, refreshedSim: refreshedStats, profiles, refreshedProfiles }, null, 2)}\n`,
     );
   }
 } finally {
