@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { POLICY_NAMES, type PolicyName } from '#switchyard/policy';
@@ -17,6 +17,7 @@ import {
   runPolicies,
   SCENARIOS_DIR,
 } from '../apps/cli/src/commands/simulate.command.js';
+import { ProgressBar } from '../apps/cli/src/commands/progress-bar.js';
 
 const DEFAULT_SCENARIOS = [
   'hetero-8',
@@ -66,16 +67,18 @@ for (const name of values.scenarios!.split(',').filter(Boolean)) {
     }
     throw error;
   }
+  const bar = new ProgressBar(name);
   const results = runPolicies(scenario, policies, {
-    onProgress: (f, policy) => {
-      if (f === 0 || f === 1) return;
-      process.stderr.write(`\r${name} ${policy} ${(f * 100).toFixed(0)}%   `);
-    },
+    onProgress: (f, policy) => bar.update(f, policy),
   });
-  process.stderr.write('\r\x1b[K');
+  bar.done();
   all.push({ scenario: name, results });
   const lru = results.find((r) => r.policy === 'lru');
-  console.log(`${name} (seed ${results[0].seed}, ${results[0].metrics.jobs.arrived} jobs)`);
+  console.log(
+    `${name} (seed ${results[0].seed}, ${results[0].metrics.jobs.arrived} jobs; load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} at the end)`,
+  );
   const header = [
     'policy',
     'SLA int',
@@ -88,7 +91,8 @@ for (const name of values.scenarios!.split(',').filter(Boolean)) {
     'preempt (cost)',
     'GiB loaded',
     'util',
-    'wall',
+    'decide() calls',
+    'run time (in decide)',
   ];
   const rows = results.map((r) => {
     const m = r.metrics;
@@ -104,7 +108,8 @@ for (const name of values.scenarios!.split(',').filter(Boolean)) {
       `${m.preemptions.count} (${formatDuration(m.preemptions.totalCostMs)})`,
       (m.loads.bytesRead / 1024 ** 3).toFixed(0),
       pct(m.utilisation.mean),
-      formatDuration(r.performance.wallMs),
+      String(m.scheduler.rounds),
+      `${formatDuration(r.performance.wallMs)} (${formatDuration(r.performance.decideMs)})`,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));

@@ -6,6 +6,9 @@ export class SimInstance {
   state: 'loading' | 'ready' = 'loading';
   /** Jobs holding one of its slots: running, or saving their KV after a preemption. */
   readonly jobs = new Set<SimJob>();
+  /** Scratch of SimWorker.reschedule: its decoding sequences and their KV tokens. */
+  batchSequences = 0;
+  batchKvTokens = 0;
 
   constructor(
     /** Unique over the run: a saved KV state is only valid on the copy that made it. */

@@ -59,6 +59,8 @@ export class SimWorker {
   readonly servable: ReadonlySet<string>;
   private dirty = true;
   private cached?: PolicyWorker;
+  /** Where the simulator collects the workers whose view changed since its last round. */
+  private readonly changed: SimWorker[];
   /** The last heartbeat of a dead worker: what the scheduler keeps seeing until it expires. */
   private lastHeartbeat?: PolicyWorker;
 
@@ -68,8 +70,10 @@ export class SimWorker {
     readonly group: FleetGroup,
     readonly device: DeviceSpec,
     private readonly ramTotalBytes: number,
+    changed: SimWorker[] = [],
   ) {
     this.servable = new Set(group.models);
+    this.changed = changed;
   }
 
   /** Memory the worker may fill with models. */
@@ -79,7 +83,9 @@ export class SimWorker {
 
   /** Marks the policy's view of this worker stale. */
   touch(): void {
+    if (this.dirty) return;
     this.dirty = true;
+    this.changed.push(this);
   }
 
   /** The worker dies: the scheduler keeps its last view of it until the heartbeat expires. */
@@ -95,7 +101,7 @@ export class SimWorker {
   /** The worker is back (empty): the scheduler sees its fresh heartbeats again. */
   thaw(): void {
     this.lastHeartbeat = undefined;
-    this.dirty = true;
+    this.touch();
   }
 
   /** Moves every active job's progress forward to `now` at the current rates. */
@@ -118,30 +124,30 @@ export class SimWorker {
 
   /** Sets every active job's rate for the current mix; returns ms until the first phase ends. */
   reschedule(): number {
+    // The batch of each copy is tallied on the copy itself: no map per call, and this runs at
+    // every change of any job on the worker.
     let streams = 0;
-    const batches = new Map<SimInstance, { sequences: number; kvTokens: number }>();
+    for (const job of this.active) {
+      const inst = job.instance!;
+      inst.batchSequences = 0;
+      inst.batchKvTokens = 0;
+    }
     for (const job of this.active) {
       if (job.phase === 'prefill') streams++;
       else if (job.phase === 'decoding') {
-        const batch = batches.get(job.instance!);
-        const kv = job.spec.promptTokens + job.generated;
-        if (batch) {
-          batch.sequences++;
-          batch.kvTokens += kv;
-        } else {
-          batches.set(job.instance!, { sequences: 1, kvTokens: kv });
-          streams++;
-        }
+        const inst = job.instance!;
+        if (inst.batchSequences === 0) streams++;
+        inst.batchSequences++;
+        inst.batchKvTokens += job.spec.promptTokens + job.generated;
       }
     }
     let next = Infinity;
     for (const job of this.active) {
-      const rates = job.instance!.rates;
+      const inst = job.instance!;
       if (job.phase === 'prefill') {
-        job.rate = 1 / (rates.prefillMsPerToken(job.prefillTokens) * streams);
+        job.rate = 1 / (inst.rates.prefillMsPerToken(job.prefillTokens) * streams);
       } else if (job.phase === 'decoding') {
-        const batch = batches.get(job.instance!)!;
-        job.rate = 1 / (rates.decodeStepMs(batch.sequences, batch.kvTokens) * streams);
+        job.rate = 1 / (inst.rates.decodeStepMs(inst.batchSequences, inst.batchKvTokens) * streams);
       } else {
         job.rate = 1;
       }

@@ -1,6 +1,12 @@
 import type { PriorityClass } from '#switchyard/contracts';
 import { CostModel, type ModelSpec } from '#switchyard/cost-model';
-import type { Action, FleetSnapshot, PolicyModel, SchedulingPolicy } from '#switchyard/policy';
+import type {
+  Action,
+  FleetSnapshot,
+  PolicyModel,
+  PolicyWorker,
+  SchedulingPolicy,
+} from '#switchyard/policy';
 import { EventQueue } from './event-queue.js';
 import { InvariantViolation } from './invariant-violation.js';
 import { MetricsRecorder } from './metrics-recorder.js';
@@ -12,7 +18,7 @@ import { SimInstance } from './sim-instance.js';
 import { SimJob, type JobOutcome } from './sim-job.js';
 import { SimWorker, type Clock, type SimCommand } from './sim-worker.js';
 import type { SimulationResult } from './simulation-result.js';
-import { generateWorkload } from './workload-generator.js';
+import { generateWorkload, type JobSpec } from './workload-generator.js';
 
 /** Options of one run. */
 export interface SimulatorOptions {
@@ -28,6 +34,11 @@ export interface SimulatorOptions {
   timer?: () => number;
   /** A cost model to use instead of the scenario's (e.g. one that remembers its answers). */
   costModel?: CostModel;
+  /**
+   * Jobs to run instead of the scenario's generated workload (in arrival order, `index` their
+   * position): a replay of exactly what a live run was sent.
+   */
+  jobs?: JobSpec[];
 }
 
 // Same-time events: facts first (a worker dies, a load ends, a phase ends), then arrivals, then
@@ -74,6 +85,13 @@ export class Simulator {
   private readonly jobsById = new Map<string, SimJob>();
   private readonly workers: SimWorker[] = [];
   private readonly workersById = new Map<string, SimWorker>();
+  /** Workers touched since the last round: only their views are rebuilt. */
+  private readonly changedWorkers: SimWorker[] = [];
+  /** The visible workers' views as of the last round, and each worker's place in it (−1: hidden). */
+  private workerViews: PolicyWorker[] = [];
+  private viewSlot: Int32Array = new Int32Array(0);
+  /** A worker appeared or disappeared: the list of views is rebuilt in full. */
+  private fleetChanged = true;
   private readonly specs = new Map<string, ModelSpec>();
   private readonly policyModels: Record<string, PolicyModel> = {};
   private readonly rates = new Map<string, PlacementRates>();
@@ -129,6 +147,7 @@ export class Simulator {
           group,
           device,
           scenario.host.memoryBytes,
+          this.changedWorkers,
         );
         this.workers.push(worker);
         this.workersById.set(id, worker);
@@ -136,7 +155,9 @@ export class Simulator {
     }
     this.metrics = new MetricsRecorder(scenario.settings, this.horizonMs, this.workers.length);
     for (const m of scenario.models) this.policyModels[m.name] = this.policyModel(m.spec);
-    const workload = generateWorkload(scenario, this.seed);
+    const workload = options.jobs
+      ? { jobs: options.jobs, clampedPrompts: 0 }
+      : generateWorkload(scenario, this.seed);
     this.clampedPrompts = workload.clampedPrompts;
     this.jobs = workload.jobs.map((spec) => new SimJob(spec));
     for (const job of this.jobs) this.jobsById.set(job.spec.id, job);
@@ -201,6 +222,7 @@ export class Simulator {
       case 'gone':
         if (event.generation === event.worker.generation && !event.worker.alive) {
           event.worker.visible = false;
+          this.fleetChanged = true;
           this.wake();
         }
         return;
@@ -306,7 +328,7 @@ export class Simulator {
     this.fillWindow();
     const snapshot: FleetSnapshot = {
       now,
-      workers: this.workers.filter((w) => w.visible).map((w) => w.view(this.clock)),
+      workers: this.currentWorkerViews(),
       backlog: [...this.window.values()].map((j) => j.backlogView()),
       models: this.policyModels,
       contextSize: this.scenario.contextSize,
@@ -321,6 +343,31 @@ export class Simulator {
     if (this.waiting.interactive + this.waiting.standard + this.waiting.batch > 0) {
       this.requestRound(now + this.scenario.scheduler.tickMs);
     }
+  }
+
+  /**
+   * The visible workers' views, rebuilding only those touched since the last round: with
+   * hundreds of workers, most rounds change a handful of them.
+   */
+  private currentWorkerViews(): PolicyWorker[] {
+    if (this.fleetChanged) {
+      this.fleetChanged = false;
+      this.viewSlot = new Int32Array(this.workers.length).fill(-1);
+      this.workerViews = [];
+      for (const w of this.workers) {
+        if (!w.visible) continue;
+        this.viewSlot[w.index] = this.workerViews.length;
+        this.workerViews.push(w.view(this.clock));
+      }
+    } else {
+      for (const w of this.changedWorkers) {
+        const slot = this.viewSlot[w.index];
+        if (slot >= 0) this.workerViews[slot] = w.view(this.clock);
+      }
+    }
+    this.changedWorkers.length = 0;
+    // A copy: the policy may keep its snapshot while the next rounds update the list.
+    return this.workerViews.slice();
   }
 
   private apply(action: Action): void {
@@ -697,6 +744,7 @@ export class Simulator {
     worker.commandBusy = false;
     worker.handingBack = undefined;
     worker.alive = false;
+    this.fleetChanged = true;
     worker.generation++;
     worker.tickVersion++;
     worker.touch();
@@ -716,6 +764,7 @@ export class Simulator {
     worker.thaw();
     worker.alive = true;
     worker.visible = true;
+    this.fleetChanged = true;
     worker.generation++;
     worker.warm.clear();
     worker.lastAdvanceAt = this.clock.now;

@@ -17,6 +17,7 @@ import {
   type SimulationResult,
   type TraceRow,
 } from '#switchyard/simulator';
+import { ProgressBar } from './progress-bar.js';
 
 const USAGE = `usage: switchyard simulate <scenario> [options]
        switchyard simulate --list
@@ -214,32 +215,5 @@ async function listScenarios(): Promise<void> {
       description?: string;
     };
     console.log(`${file.replace(/\.json$/, '').padEnd(22)} ${raw.description ?? ''}`);
-  }
-}
-
-/** A one-line progress bar on stderr, redrawn at most every 100 ms (plain lines when not a TTY). */
-class ProgressBar {
-  private lastDraw = 0;
-  private lastLabel = '';
-  private readonly tty = process.stderr.isTTY === true;
-
-  update(fraction: number, label: string): void {
-    const now = Date.now();
-    if (!this.tty) {
-      if (label !== this.lastLabel) process.stderr.write(`simulating ${label}…\n`);
-      this.lastLabel = label;
-      return;
-    }
-    if (now - this.lastDraw < 100 && fraction < 1) return;
-    this.lastDraw = now;
-    const width = 30;
-    const filled = Math.round(Math.min(1, fraction) * width);
-    process.stderr.write(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)}% ${label.padEnd(12)}`,
-    );
-  }
-
-  done(): void {
-    if (this.tty) process.stderr.write('\r\x1b[K');
   }
 }

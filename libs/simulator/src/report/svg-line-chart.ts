@@ -82,11 +82,13 @@ export function renderLineChart(spec: LineChartSpec): string {
   for (const t of xTicks) {
     if (t < xMin || t > xMax) continue;
     const x = sx(t).toFixed(1);
+    // A label at the right edge would be cut in half by the picture's border: it ends there.
+    const anchor = sx(t) > width - 40 ? 'end' : 'middle';
     parts.push(
       `<line x1="${x}" x2="${x}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" class="grid"/>`,
     );
     parts.push(
-      `<text x="${x}" y="${MARGIN.top + plotH + 16}" text-anchor="middle" class="tick">${esc(fmtX(t))}</text>`,
+      `<text x="${x}" y="${MARGIN.top + plotH + 16}" text-anchor="${anchor}" class="tick">${esc(fmtX(t))}</text>`,
     );
   }
   for (const t of yTicks) {
@@ -100,7 +102,7 @@ export function renderLineChart(spec: LineChartSpec): string {
     );
   }
   parts.push(
-    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" class="frame"/>`,
+    `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999" class="frame"/>`,
     `<text x="${MARGIN.left + plotW / 2}" y="${MARGIN.top + plotH + 34}" text-anchor="middle" class="label">${esc(spec.xLabel)}</text>`,
     `<text transform="translate(14 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="label">${esc(spec.yLabel)}</text>`,
   );
