@@ -28,6 +28,7 @@ const { values } = parseArgs({
     models: { type: 'string', default: '64' },
     jobs: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '40' },
+    policies: { type: 'string', default: POLICY_NAMES.join(',') },
   },
 });
 const WORKERS = Number(values.workers);
@@ -161,7 +162,7 @@ console.log(
   `${WORKERS} workers × ${MODELS} models × ${JOBS} waiting jobs, ${ROUNDS} rounds after 3 warm-ups\n`,
 );
 console.log(['policy', 'p50 ms', 'p99 ms', 'max ms', 'actions'].join('\t'));
-for (const name of POLICY_NAMES) {
+for (const name of values.policies.split(',') as (typeof POLICY_NAMES)[number][]) {
   const policy = createPolicy(name);
   for (let i = 0; i < 3; i++) policy.decide(snapshot);
   const times: number[] = [];

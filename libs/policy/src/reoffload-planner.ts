@@ -32,12 +32,14 @@ export class ReoffloadPlanner {
 
   private onWorker(worker: PolicyWorker): void {
     const r = this.round;
-    const movable = worker.loaded
-      .filter((m) => this.settled(worker, m) && r.oracle.canOffloadPartially(m.model, worker))
+    const settled = worker.loaded.filter(
+      (m) => this.settled(worker, m) && r.oracle.canOffloadPartially(m.model, worker),
+    );
+    // Every copy that could move is at its top already: they fit there, so nothing would move.
+    if (!settled.some((m) => m.gpuLayers < r.oracle.topLevel(m.model, worker))) return;
+    const movable = settled
       .sort((a, b) => compareIds(a.model, b.model))
       .map((loaded) => this.movable(worker, loaded));
-    const belowTop = movable.some((m) => m.current < m.candidate.levels.length - 1);
-    if (!belowTop) return;
     const fixedBytes = worker.loaded
       .filter((m) => !movable.some((x) => x.loaded === m))
       .reduce((sum, m) => sum + m.memoryBytes, 0);
