@@ -173,18 +173,37 @@ export class CostOracle {
     return FALLBACK_COSTS.loadSetupMs + (fileBytes / FALLBACK_COSTS.loadBytesPerSecond) * 1_000;
   }
 
-  /** A waiting job's time to its first token and to its end once it starts (ms). */
+  /**
+   * A waiting job's time to its first token and to its end once it starts (ms). A resumed job
+   * evaluates its checkpoint again along with the prompt, unless `restoreKv`: then it restores
+   * the KV state saved where it was preempted instead (see restoreMs).
+   */
   jobMs(
     job: PolicyJob,
     worker: PolicyWorker,
     gpuLayers: number,
+    restoreKv = false,
   ): { firstTokenMs: number; runMs: number } {
-    // A resumed job evaluates its checkpoint again along with the prompt (unless its KV is kept).
     const prompt = (job.promptTokens ?? 0) + (job.checkpointTokens ?? 0);
-    const prefill = this.prefillMs(job.model, worker, gpuLayers, prompt);
+    const prefill = restoreKv
+      ? this.restoreMs(job, worker, gpuLayers)
+      : this.prefillMs(job.model, worker, gpuLayers, prompt);
     const perToken = this.msPerToken(job.model, worker, gpuLayers);
     const decode = Math.max(1, job.maxTokens - (job.checkpointTokens ?? 0));
     return { firstTokenMs: prefill + perToken, runMs: prefill + decode * perToken };
+  }
+
+  /**
+   * Milliseconds to restore a preempted job's saved KV state (its prompt and checkpoint): half of
+   * the cost model's save-and-restore, the save having been paid when it was preempted.
+   */
+  restoreMs(job: PolicyJob, worker: PolicyWorker, gpuLayers: number): number {
+    const promptTokens = Math.max(0, Math.round(job.promptTokens ?? 0));
+    const generatedTokens = Math.max(0, Math.round(job.checkpointTokens ?? 0));
+    const run = { jobId: job.id, model: job.model, priority: job.priority };
+    return (
+      this.pauseCosts({ ...run, promptTokens, generatedTokens }, worker, gpuLayers).keepKvMs / 2
+    );
   }
 
   /** Decode tokens a waiting job still needs. */

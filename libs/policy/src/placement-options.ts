@@ -125,7 +125,9 @@ export class PlacementOptions {
     note: string,
     harmMs = 0,
   ): PlanOption {
-    const { firstTokenMs, runMs } = this.round.oracle.jobMs(job, worker, gpuLayers);
+    const r = this.round;
+    const restore = steps.length === 0 && r.restoresKv(job, worker);
+    const { firstTokenMs, runMs } = r.oracle.jobMs(job, worker, gpuLayers, restore);
     return {
       kind,
       worker,
@@ -137,6 +139,7 @@ export class PlacementOptions {
       steps,
       dispatchNow,
       note,
+      ...(restore ? { restoresKvMs: r.oracle.restoreMs(job, worker, gpuLayers) } : {}),
     };
   }
 

@@ -186,8 +186,10 @@ export class PreemptionOptions {
     steps: PlanStep[],
     victim: Victim,
   ): PlanOption {
-    const { firstTokenMs, runMs } = this.round.oracle.jobMs(job, worker, gpuLayers);
+    const restore = this.round.restoresKv(job, worker);
+    const { firstTokenMs, runMs } = this.round.oracle.jobMs(job, worker, gpuLayers, restore);
     return {
+      ...(restore ? { restoresKvMs: this.round.oracle.restoreMs(job, worker, gpuLayers) } : {}),
       kind: 'pause',
       worker,
       gpuLayers,

@@ -191,6 +191,18 @@ export class RoundState {
     return this.oracle.maxLevelWithin(model, worker, bytes, this.hostFree(worker));
   }
 
+  /**
+   * Whether the job would resume on the worker from its saved KV state: the state is there and
+   * the copy that holds its model was neither loaded nor reloaded this round.
+   */
+  restoresKv(job: PolicyJob, worker: PolicyWorker): boolean {
+    return (
+      job.kvStateOn === worker.id &&
+      this.plan.loadedModel(worker, job.model) !== undefined &&
+      !this.readyAt.has(worker, job.model)
+    );
+  }
+
   /** Jobs of the copy running there. */
   runningOf(worker: PolicyWorker, model: string): PolicyRunningJob[] {
     return worker.running.filter((r) => r.model === model);
