@@ -19,6 +19,15 @@ export const FALLBACK_COSTS = {
   unknownMaxTokens: 256,
 } as const;
 
+/**
+ * A copy is shrunk (re-offloaded for other models) to at most this many times slower than at
+ * full residency. In the simulator a 70 B model shrunk to 1 of its 81 layers (5.8× slower) to
+ * give a 0.5 B one its last layers then took interactive jobs that met their first token and
+ * ran for minutes: the window's demand, which decides the split, is a poor guess of a large
+ * model's next jobs.
+ */
+export const MAX_SHRINK_SLOWDOWN = 2;
+
 /** Predictions memoized per cost model, shared by the rounds of one policy instance. */
 export type PredictionMemo = WeakMap<CostModel, Map<string, ModelCurves>>;
 
@@ -100,6 +109,24 @@ export class CostOracle {
   minLevel(name: string, worker: PolicyWorker): number {
     const top = this.topLevel(name, worker);
     return this.canOffloadPartially(name, worker) ? Math.min(1, top) : top;
+  }
+
+  /**
+   * The fewest GPU layers a copy is shrunk to for another model's sake: the lowest level that
+   * decodes within MAX_SHRINK_SLOWDOWN of full residency (minLevel when nothing is lower).
+   */
+  minShrinkLevel(name: string, worker: PolicyWorker): number {
+    const low = this.minLevel(name, worker);
+    const curves = this.curves(name, worker);
+    if (!curves || worker.device.kind === 'cpu') return low;
+    if (curves.minShrinkLevel === undefined) {
+      const top = this.topLevel(name, worker);
+      const limit = this.msPerToken(name, worker, top) * MAX_SHRINK_SLOWDOWN;
+      let level = low;
+      while (level < top && this.msPerToken(name, worker, level) > limit) level++;
+      curves.minShrinkLevel = level;
+    }
+    return curves.minShrinkLevel;
   }
 
   /**

@@ -100,7 +100,7 @@ export class ReoffloadPlanner {
     const o = this.round.oracle;
     const top = o.topLevel(loaded.model, worker);
     const current = Math.min(Math.max(0, loaded.gpuLayers), top);
-    const low = Math.min(o.minLevel(loaded.model, worker), current);
+    const low = Math.min(o.minShrinkLevel(loaded.model, worker), current);
     const tokens = this.round.demand.tokensOn(worker, loaded.model);
     const candidate = offloadCandidate(o, worker, loaded.model, low, top, tokens);
     return { loaded, current: current - low, candidate };

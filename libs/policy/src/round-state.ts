@@ -16,6 +16,9 @@ import type {
   PolicyWorker,
 } from './snapshot.js';
 
+/** No load takes longer than this: older copies are not checked for a load in flight. */
+const MAX_LOAD_MS = 600_000;
+
 /** Share of a worker's host memory the policy lets loaded models take. */
 const HOST_MEMORY_SHARE = 0.9;
 
@@ -42,6 +45,8 @@ export class RoundState {
   private readonly modelSlots = new WorkerModelMap<SlotTimeline>();
   private readonly virtualCopies = new Map<string, Map<PolicyWorker, number>>();
   private readonly readyAt = new WorkerModelMap<number>();
+  /** Copies loaded or reloaded by this round's actions. */
+  private readonly roundLoads = new WorkerModelMap<true>();
   private readonly commandsUntil = new Map<string, number>();
   private readonly runEnds = new Map<string, number>();
   private readonly pauseCostCache = new Map<string, PauseCosts>();
@@ -199,7 +204,7 @@ export class RoundState {
     return (
       job.kvStateOn === worker.id &&
       this.plan.loadedModel(worker, job.model) !== undefined &&
-      !this.readyAt.has(worker, job.model)
+      !this.roundLoads.has(worker, job.model)
     );
   }
 
@@ -301,6 +306,7 @@ export class RoundState {
     const ready = this.commandsFreeAt(worker) + this.oracle.loadMs(model, worker, gpuLayers);
     this.commandsUntil.set(worker.id, ready);
     this.readyAt.set(worker, model, ready);
+    this.roundLoads.set(worker, model, true);
     const slots = Math.min(worker.slotsPerModel, worker.maxConcurrentJobs);
     this.modelSlots.set(worker, model, new SlotTimeline(slots, [], ready));
     this.virtualCopies.get(model)?.delete(worker);
@@ -331,6 +337,7 @@ export class RoundState {
     const ready = this.commandsFreeAt(worker) + this.oracle.loadMs(model, worker, gpuLayers);
     this.commandsUntil.set(worker.id, ready);
     this.readyAt.set(worker, model, ready);
+    this.roundLoads.set(worker, model, true);
   }
 
   /**
@@ -416,8 +423,9 @@ export class RoundState {
     return this.sortedWorkers;
   }
 
-  /** What the round needs of every worker up front: counts, copies, free capacity. */
+  /** What the round needs of every worker up front: counts, copies, loads, free capacity. */
   private countWorker(worker: PolicyWorker): void {
+    this.loadsInFlight(worker);
     if (!worker.draining) {
       for (const run of worker.running) {
         if (run.priority === 'batch' && !run.preempting) this.batchRunning += 1;
@@ -426,6 +434,32 @@ export class RoundState {
       for (const loaded of worker.loaded) this.addCopy(worker, loaded.model);
     }
     this.refreshCapacity(worker);
+  }
+
+  /**
+   * Copies the worker may still be loading: the snapshot shows a load as a copy as soon as it is
+   * sent (loadedAt then being when it was sent), and the worker applies its commands in order,
+   * so a job sent to it now starts after its loads, on any of its copies. Recent copies are
+   * taken to load one after another from their loadedAt: in the simulator, interactive jobs
+   * sent behind two or three such loads missed their first token by seconds while the round
+   * predicted milliseconds. (A copy that has just finished loading is delayed for nothing by at
+   * most its load time; the snapshot does not tell the two apart. The first load of a model on
+   * a host reads its file from storage and takes longer than predicted.)
+   */
+  private loadsInFlight(worker: PolicyWorker): void {
+    const recent = worker.loaded
+      .filter((m) => m.loadedAt > this.now - MAX_LOAD_MS)
+      .sort((a, b) => a.loadedAt - b.loadedAt || compareIds(a.model, b.model));
+    // The worker applies its loads one after another: each starts once the one before is done.
+    let until = -Infinity;
+    for (const loaded of recent) {
+      const loadMs = this.oracle.loadMs(loaded.model, worker, loaded.gpuLayers);
+      const ready = Math.max(until, loaded.loadedAt) + loadMs;
+      if (ready <= this.now) continue;
+      this.readyAt.set(worker, loaded.model, ready);
+      until = ready;
+    }
+    if (until > this.now) this.commandsUntil.set(worker.id, until);
   }
 
   /**
