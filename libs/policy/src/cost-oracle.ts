@@ -28,6 +28,18 @@ export const FALLBACK_COSTS = {
  */
 export const MAX_SHRINK_SLOWDOWN = 2;
 
+/**
+ * How many streams share the device with a job (each prefill, and each copy decoding a batch,
+ * is one; the device time is split among them): its prefill and its tokens take this many
+ * times longer than alone.
+ */
+export interface DeviceShare {
+  prefill: number;
+  decode: number;
+}
+
+const ALONE: DeviceShare = { prefill: 1, decode: 1 };
+
 /** Predictions memoized per cost model, shared by the rounds of one policy instance. */
 export type PredictionMemo = WeakMap<CostModel, Map<string, ModelCurves>>;
 
@@ -210,12 +222,13 @@ export class CostOracle {
     worker: PolicyWorker,
     gpuLayers: number,
     restoreKv = false,
+    share: DeviceShare = ALONE,
   ): { firstTokenMs: number; runMs: number } {
     const prompt = (job.promptTokens ?? 0) + (job.checkpointTokens ?? 0);
     const prefill = restoreKv
       ? this.restoreMs(job, worker, gpuLayers)
-      : this.prefillMs(job.model, worker, gpuLayers, prompt);
-    const perToken = this.msPerToken(job.model, worker, gpuLayers);
+      : this.prefillMs(job.model, worker, gpuLayers, prompt) * share.prefill;
+    const perToken = this.msPerToken(job.model, worker, gpuLayers) * share.decode;
     const decode = Math.max(1, job.maxTokens - (job.checkpointTokens ?? 0));
     return { firstTokenMs: prefill + perToken, runMs: prefill + decode * perToken };
   }

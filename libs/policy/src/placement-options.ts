@@ -127,7 +127,8 @@ export class PlacementOptions {
   ): PlanOption {
     const r = this.round;
     const restore = steps.length === 0 && r.restoresKv(job, worker);
-    const { firstTokenMs, runMs } = r.oracle.jobMs(job, worker, gpuLayers, restore);
+    const share = r.shareOn(worker, job.model, startAt);
+    const { firstTokenMs, runMs } = r.oracle.jobMs(job, worker, gpuLayers, restore, share);
     return {
       kind,
       worker,

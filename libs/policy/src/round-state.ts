@@ -1,5 +1,10 @@
 import { classRank, type PriorityClass } from '#switchyard/contracts';
-import { CostOracle, type PauseCosts, type PredictionMemo } from './cost-oracle.js';
+import {
+  CostOracle,
+  type DeviceShare,
+  type PauseCosts,
+  type PredictionMemo,
+} from './cost-oracle.js';
 import { DemandIndex } from './demand-index.js';
 import { FleetPlan } from './fleet-plan.js';
 import { IdOrder } from './id-order.js';
@@ -206,6 +211,22 @@ export class RoundState {
       this.plan.loadedModel(worker, job.model) !== undefined &&
       !this.roundLoads.has(worker, job.model)
     );
+  }
+
+  /**
+   * The device share a job of `model` gets on the worker, from what runs there now: its prefill
+   * is one more stream beside each copy decoding when it starts (at `startAt`, by the predicted
+   * ends of the runs); its decoding joins its copy's batch (one stream, counted once). In the simulator, interactive jobs of a 70 B model on a GPU that
+   * also decoded for two other models met their first token in the round's prediction and
+   * missed it by seconds.
+   */
+  shareOn(worker: PolicyWorker, model: string, startAt: number): DeviceShare {
+    const models = new Set<string>();
+    for (const run of worker.running) {
+      if (this.runEnd(worker, run) > startAt) models.add(run.model);
+    }
+    const decoding = models.size;
+    return { prefill: decoding + 1, decode: models.has(model) ? decoding : decoding + 1 };
   }
 
   /** Jobs of the copy running there. */

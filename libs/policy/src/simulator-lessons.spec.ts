@@ -7,6 +7,7 @@ import {
   gpuWorker,
   job,
   NOW,
+  running,
   SMALL,
   snapshot,
   summary,
@@ -57,5 +58,16 @@ describe('SensitivityPolicy, lessons from the simulator', () => {
     const d = policy.decide(snapshot([g1], backlog, { batchFloorShare: 0 }));
     // Both run at their levels; nothing is re-offloaded.
     assert.deepEqual(summary(d.actions), ['dispatch s1→g1', 'dispatch s4→g1']);
+  });
+
+  test('a job counts the device time it shares with the copies decoding beside it', () => {
+    // l4-a decodes a batch job of big: a job of small there prefills and decodes at half speed.
+    const shared = gpuWorker('l4-a', 'l4', {
+      loaded: [copy(SMALL, 17), copy(BIG, 33, { busySlots: 1 })],
+      running: [running('r1', BIG, 'batch')],
+    });
+    const alone = gpuWorker('l4-b', 'l4', { loaded: [copy(SMALL, 17)] });
+    const d = policy.decide(snapshot([shared, alone], [job('i1', SMALL, 'interactive')]));
+    assert.deepEqual(summary(d.actions), ['dispatch i1→l4-b']);
   });
 });
