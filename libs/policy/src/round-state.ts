@@ -60,6 +60,10 @@ export class RoundState {
   /** Workers whose slot timelines and run ends are built (on first use: most rounds ask few). */
   private readonly indexed = new Set<PolicyWorker>();
   private sortedWorkers: PolicyWorker[] | undefined;
+  private readonly runsCache = new Map<
+    PolicyWorker,
+    { list: PolicyRunningJob[]; length: number; runs: { model: string; end: number }[] }
+  >();
   private readonly copies = new Map<string, Set<PolicyWorker>>();
   private readonly copyLists = new Map<string, PolicyWorker[]>();
   private readonly withCapacity = new Set<PolicyWorker>();
@@ -222,11 +226,20 @@ export class RoundState {
    */
   shareOn(worker: PolicyWorker, model: string, startAt: number): DeviceShare {
     const models = new Set<string>();
-    for (const run of worker.running) {
-      if (this.runEnd(worker, run) > startAt) models.add(run.model);
-    }
+    for (const run of this.runsOf(worker)) if (run.end > startAt) models.add(run.model);
     const decoding = models.size;
     return { prefill: decoding + 1, decode: models.has(model) ? decoding : decoding + 1 };
+  }
+
+  /** The worker's runs with their predicted ends, rebuilt when its running list changes. */
+  private runsOf(worker: PolicyWorker): { model: string; end: number }[] {
+    const cached = this.runsCache.get(worker);
+    if (cached && cached.list === worker.running && cached.length === worker.running.length) {
+      return cached.runs;
+    }
+    const runs = worker.running.map((run) => ({ model: run.model, end: this.runEnd(worker, run) }));
+    this.runsCache.set(worker, { list: worker.running, length: worker.running.length, runs });
+    return runs;
   }
 
   /** Jobs of the copy running there. */
