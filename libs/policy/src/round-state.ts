@@ -21,8 +21,11 @@ import type {
   PolicyWorker,
 } from './snapshot.js';
 
-/** No load takes longer than this: older copies are not checked for a load in flight. */
-const MAX_LOAD_MS = 600_000;
+/**
+ * No load takes longer than this (a 70 B model read cold from storage takes well under a
+ * minute): older copies are not checked for a load in flight.
+ */
+const MAX_LOAD_MS = 120_000;
 
 /** Share of a worker's host memory the policy lets loaded models take. */
 const HOST_MEMORY_SHARE = 0.9;
@@ -481,6 +484,7 @@ export class RoundState {
    * a host reads its file from storage and takes longer than predicted.)
    */
   private loadsInFlight(worker: PolicyWorker): void {
+    if (!worker.loaded.some((m) => m.loadedAt > this.now - MAX_LOAD_MS)) return;
     const recent = worker.loaded
       .filter((m) => m.loadedAt > this.now - MAX_LOAD_MS)
       .sort((a, b) => a.loadedAt - b.loadedAt || compareIds(a.model, b.model));
