@@ -5,6 +5,7 @@ import {
   bestHarmlessFinish,
   chooseNormal,
   chooseUrgent,
+  meetsOnCopy,
   meetsTargets,
   normalTier,
   OptionCollector,
@@ -93,7 +94,10 @@ export class JobPlacer {
     }
     // With no slot free anywhere for this model, a job with a copy can only queue behind it.
     const hasCopy = r.realCopies(job.model).length > 0 || r.virtualCopiesOf(job.model).length > 0;
-    if (!hasCopy || (takeFree && r.anyCapacityFor(job.model))) {
+    // A higher-class job that meets its SLA on a copy takes it before any load (normalTier):
+    // the workers without a copy cannot offer anything it would choose.
+    const metOnCopy = job.priority !== 'batch' && out.options.some((o) => meetsOnCopy(context, o));
+    if (!metOnCopy && (!hasCopy || (takeFree && r.anyCapacityFor(job.model)))) {
       this.placement.onOtherWorkers(job, out, takeFree);
     }
     let chosen = chooseNormal(context, out.options);

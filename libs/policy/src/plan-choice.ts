@@ -42,6 +42,11 @@ function onCopy(option: PlanOption): boolean {
   return option.kind === 'ready' || option.kind === 'wait-slot';
 }
 
+/** True for an option on a copy (no new load) that meets the job's SLA: tier 0 of normalTier. */
+export function meetsOnCopy(context: JobContext, option: PlanOption): boolean {
+  return onCopy(option) && meetsTargets(context, option);
+}
+
 /** Whether an option lets the search skip workers that cannot beat it (see OptionCollector). */
 export function bounds(context: JobContext, option: PlanOption): boolean {
   const nowOrQueue = context.job.priority !== 'batch' || option.dispatchNow;
