@@ -1,8 +1,14 @@
 /**
- * decide() latency on a large fleet: 256 workers of 8 GPU kinds, 64 models, 10,000 waiting jobs,
- * half the slots busy. Every policy decides the same snapshots; prints p50/p99/max per policy.
+ * decide() latency on a large fleet: 256 workers of 8 GPU kinds, 64 models, 10,000 waiting jobs.
+ * Two snapshots: `fresh`, a quarter of the slots busy and memory free (the first round after a
+ * flood arrives: about 2,000 actions), and `saturated`, every slot busy with work that may not be
+ * preempted but one slot on every 16th worker (the rounds that follow: a few actions, 10,000
+ * jobs that wait). Every policy decides the same snapshots; prints p50/p99/max per policy and
+ * each policy's p50 relative to lru's; `cpu p50` is the process's CPU time per decision, which other
+ * load on a shared machine inflates less than the wall-clock figures.
  *
  *   npm run bench:decide -- [--workers 256] [--models 64] [--jobs 10000] [--rounds 40]
+ *                           [--policies sensitivity,lru,fifo] [--snapshots fresh,saturated]
  */
 import { parseArgs } from 'node:util';
 import { PRIORITY_CLASSES } from '#switchyard/contracts';
@@ -28,6 +34,8 @@ const { values } = parseArgs({
     models: { type: 'string', default: '64' },
     jobs: { type: 'string', default: '10000' },
     rounds: { type: 'string', default: '40' },
+    policies: { type: 'string', default: POLICY_NAMES.join(',') },
+    snapshots: { type: 'string', default: 'fresh,saturated' },
   },
 });
 const WORKERS = Number(values.workers);
@@ -82,97 +90,141 @@ const gpuKinds: (keyof typeof DEVICE_CATALOG)[] = [
   'a10',
   'rtx-4090',
 ];
-const workers: PolicyWorker[] = [];
-let jobCounter = 0;
-for (let w = 0; w < WORKERS; w++) {
-  const device = DEVICE_CATALOG[gpuKinds[w % gpuKinds.length]];
-  const worker: PolicyWorker = {
-    id: `gpu-${w}`,
-    device: {
-      kind: 'cuda',
-      name: device.name,
-      catalogId: device.id,
-      gpuMemoryTotalBytes: device.memoryBytes,
-      ramTotalBytes: 256e9,
-      threads: 8,
-    },
-    catalogDevice: device.id,
-    memoryBudgetBytes: device.memoryBytes * 0.9,
-    slotsPerModel: 4,
-    maxConcurrentJobs: 8,
-    models: modelNames,
-    loaded: [],
-    running: [],
-    draining: false,
-  };
-  let used = 0;
-  for (const name of [pick(modelNames), pick(modelNames)]) {
-    const m = models[name];
-    if (
-      worker.loaded.some((l) => l.model === name) ||
-      used + m.memoryBytes > worker.memoryBudgetBytes
-    )
-      continue;
-    used += m.memoryBytes;
-    const busy = Math.floor(random() * 3);
-    worker.loaded.push({
-      model: name,
-      gpuLayers: m.layers + 1,
-      memoryBytes: m.memoryBytes,
-      slots: 4,
-      busySlots: busy,
-      loadedAt: 0,
-      lastUsedAt: 0,
-    });
-    for (let b = 0; b < busy; b++) {
-      worker.running.push({
-        jobId: `running-${jobCounter++}`,
+/** A snapshot of the fleet; `saturated`: see the file's comment. */
+function buildSnapshot(saturated: boolean): FleetSnapshot {
+  state = 0x9e3779b9;
+  const workers: PolicyWorker[] = [];
+  let jobCounter = 0;
+  for (let w = 0; w < WORKERS; w++) {
+    const device = DEVICE_CATALOG[gpuKinds[w % gpuKinds.length]];
+    const worker: PolicyWorker = {
+      id: `gpu-${w}`,
+      device: {
+        kind: 'cuda',
+        name: device.name,
+        catalogId: device.id,
+        gpuMemoryTotalBytes: device.memoryBytes,
+        ramTotalBytes: 256e9,
+        threads: 8,
+      },
+      catalogDevice: device.id,
+      memoryBudgetBytes: device.memoryBytes * 0.9,
+      slotsPerModel: 4,
+      maxConcurrentJobs: 8,
+      models: modelNames,
+      loaded: [],
+      running: [],
+      draining: false,
+    };
+    let used = 0;
+    const wanted = saturated
+      ? [0, 1, 2, 3].map(() => pick(modelNames))
+      : [0, 1].map(() => pick(modelNames));
+    for (const name of wanted) {
+      const m = models[name];
+      if (
+        worker.loaded.length === 2 ||
+        worker.loaded.some((l) => l.model === name) ||
+        used + m.memoryBytes > worker.memoryBudgetBytes
+      )
+        continue;
+      used += m.memoryBytes;
+      const busy = saturated ? 4 : Math.floor(random() * 3);
+      worker.loaded.push({
         model: name,
-        priority: 'batch',
-        startedAt: 0,
-        promptTokens: 500,
-        generatedTokens: 100,
-        maxTokens: 400,
-        preemptions: 0,
+        gpuLayers: m.layers + 1,
+        memoryBytes: m.memoryBytes,
+        slots: 4,
+        busySlots: busy,
+        loadedAt: 0,
+        lastUsedAt: 0,
       });
+      for (let b = 0; b < busy; b++) {
+        worker.running.push({
+          jobId: `running-${jobCounter++}`,
+          model: name,
+          priority: saturated ? pick(PRIORITY_CLASSES) : 'batch',
+          startedAt: 0,
+          promptTokens: 500,
+          generatedTokens: 100,
+          maxTokens: 400,
+          // Saturated: at the preemption cap, so nothing may be preempted.
+          preemptions: saturated ? DEFAULT_POLICY_SETTINGS.maxPreemptionsPerJob : 0,
+        });
+      }
     }
+    if (saturated) {
+      // Every slot busy (the cap is what the loaded copies hold) but one on every 16th worker.
+      worker.maxConcurrentJobs = worker.running.length;
+      if (w % 16 === 0 && worker.running.length > 0) {
+        const done = worker.running.pop()!;
+        worker.loaded.find((l) => l.model === done.model)!.busySlots -= 1;
+      }
+    }
+    workers.push(worker);
   }
-  workers.push(worker);
+  const backlog: PolicyJob[] = Array.from({ length: JOBS }, (_, i) => ({
+    id: `job-${i}`,
+    model: pick(modelNames),
+    priority: pick(PRIORITY_CLASSES),
+    submittedAt: Math.floor(random() * 60_000),
+    maxTokens: 64 + Math.floor(random() * 512),
+    promptTokens: 64 + Math.floor(random() * 2000),
+  }));
+  const snapshot: FleetSnapshot = {
+    now: 60_000,
+    workers,
+    backlog,
+    models,
+    contextSize: CONTEXT,
+    settings: DEFAULT_POLICY_SETTINGS,
+    costModel: new CostModel(),
+  };
+  return snapshot;
 }
-const backlog: PolicyJob[] = Array.from({ length: JOBS }, (_, i) => ({
-  id: `job-${i}`,
-  model: pick(modelNames),
-  priority: pick(PRIORITY_CLASSES),
-  submittedAt: Math.floor(random() * 60_000),
-  maxTokens: 64 + Math.floor(random() * 512),
-  promptTokens: 64 + Math.floor(random() * 2000),
-}));
-const snapshot: FleetSnapshot = {
-  now: 60_000,
-  workers,
-  backlog,
-  models,
-  contextSize: CONTEXT,
-  settings: DEFAULT_POLICY_SETTINGS,
-  costModel: new CostModel(),
-};
 
 console.log(
-  `${WORKERS} workers × ${MODELS} models × ${JOBS} waiting jobs, ${ROUNDS} rounds after 3 warm-ups\n`,
+  `${WORKERS} workers × ${MODELS} models × ${JOBS} waiting jobs, ${ROUNDS} rounds after 3 warm-ups`,
 );
-console.log(['policy', 'p50 ms', 'p99 ms', 'max ms', 'actions'].join('\t'));
-for (const name of POLICY_NAMES) {
-  const policy = createPolicy(name);
-  for (let i = 0; i < 3; i++) policy.decide(snapshot);
-  const times: number[] = [];
-  let actions = 0;
-  for (let i = 0; i < ROUNDS; i++) {
-    const started = performance.now();
-    actions = policy.decide(snapshot).actions.length;
-    times.push(performance.now() - started);
+for (const kind of values.snapshots.split(',')) {
+  const snapshot = buildSnapshot(kind === 'saturated');
+  const free = snapshot.workers.reduce((sum, w) => sum + w.maxConcurrentJobs - w.running.length, 0);
+  console.log(`\n${kind}: ${free} free slots`);
+  console.log(
+    ['policy', 'p50 ms', 'p99 ms', 'max ms', 'cpu p50', 'actions', 'p50 / lru'].join('\t'),
+  );
+  const p50s = new Map<string, number>();
+  const rows: string[][] = [];
+  for (const name of values.policies.split(',') as (typeof POLICY_NAMES)[number][]) {
+    const policy = createPolicy(name);
+    for (let i = 0; i < 3; i++) policy.decide(snapshot);
+    const times: number[] = [];
+    const cpu: number[] = [];
+    let actions = 0;
+    for (let i = 0; i < ROUNDS; i++) {
+      const started = performance.now();
+      const cpuStarted = process.cpuUsage();
+      actions = policy.decide(snapshot).actions.length;
+      const used = process.cpuUsage(cpuStarted);
+      times.push(performance.now() - started);
+      cpu.push((used.user + used.system) / 1_000);
+    }
+    cpu.sort((a, b) => a - b);
+    times.sort((a, b) => a - b);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+    p50s.set(name, at(0.5));
+    rows.push([
+      name,
+      at(0.5).toFixed(2),
+      at(0.99).toFixed(2),
+      times.at(-1)!.toFixed(2),
+      cpu[Math.floor(cpu.length / 2)].toFixed(2),
+      String(actions),
+    ]);
   }
-  times.sort((a, b) => a - b);
-  const at = (q: number) =>
-    times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(2);
-  console.log([name, at(0.5), at(0.99), times.at(-1)!.toFixed(2), actions].join('\t'));
+  const lru = p50s.get('lru');
+  for (const row of rows) {
+    const ratio = lru ? `${(p50s.get(row[0])! / lru).toFixed(2)}×` : '';
+    console.log([...row, ratio].join('\t'));
+  }
 }

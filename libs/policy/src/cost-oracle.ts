@@ -19,6 +19,27 @@ export const FALLBACK_COSTS = {
   unknownMaxTokens: 256,
 } as const;
 
+/**
+ * A copy is shrunk (re-offloaded for other models) to at most this many times slower than at
+ * full residency. In the simulator a 70 B model shrunk to 1 of its 81 layers (5.8× slower) to
+ * give a 0.5 B one its last layers then took interactive jobs that met their first token and
+ * ran for minutes: the window's demand, which decides the split, is a poor guess of a large
+ * model's next jobs.
+ */
+export const MAX_SHRINK_SLOWDOWN = 2;
+
+/**
+ * How many streams share the device with a job (each prefill, and each copy decoding a batch,
+ * is one; the device time is split among them): its prefill and its tokens take this many
+ * times longer than alone.
+ */
+export interface DeviceShare {
+  prefill: number;
+  decode: number;
+}
+
+const ALONE: DeviceShare = { prefill: 1, decode: 1 };
+
 /** Predictions memoized per cost model, shared by the rounds of one policy instance. */
 export type PredictionMemo = WeakMap<CostModel, Map<string, ModelCurves>>;
 
@@ -103,6 +124,24 @@ export class CostOracle {
   }
 
   /**
+   * The fewest GPU layers a copy is shrunk to for another model's sake: the lowest level that
+   * decodes within MAX_SHRINK_SLOWDOWN of full residency (minLevel when nothing is lower).
+   */
+  minShrinkLevel(name: string, worker: PolicyWorker): number {
+    const low = this.minLevel(name, worker);
+    const curves = this.curves(name, worker);
+    if (!curves || worker.device.kind === 'cpu') return low;
+    if (curves.minShrinkLevel === undefined) {
+      const top = this.topLevel(name, worker);
+      const limit = this.msPerToken(name, worker, top) * MAX_SHRINK_SLOWDOWN;
+      let level = low;
+      while (level < top && this.msPerToken(name, worker, level) > limit) level++;
+      curves.minShrinkLevel = level;
+    }
+    return curves.minShrinkLevel;
+  }
+
+  /**
    * Bytes of the worker's budget a copy takes at `gpuLayers`: the cost model's prediction scaled
    * so that the level the worker reported (all blocks) matches the model's memoryBytes.
    */
@@ -173,18 +212,38 @@ export class CostOracle {
     return FALLBACK_COSTS.loadSetupMs + (fileBytes / FALLBACK_COSTS.loadBytesPerSecond) * 1_000;
   }
 
-  /** A waiting job's time to its first token and to its end once it starts (ms). */
+  /**
+   * A waiting job's time to its first token and to its end once it starts (ms). A resumed job
+   * evaluates its checkpoint again along with the prompt, unless `restoreKv`: then it restores
+   * the KV state saved where it was preempted instead (see restoreMs).
+   */
   jobMs(
     job: PolicyJob,
     worker: PolicyWorker,
     gpuLayers: number,
+    restoreKv = false,
+    share: DeviceShare = ALONE,
   ): { firstTokenMs: number; runMs: number } {
-    // A resumed job evaluates its checkpoint again along with the prompt (unless its KV is kept).
     const prompt = (job.promptTokens ?? 0) + (job.checkpointTokens ?? 0);
-    const prefill = this.prefillMs(job.model, worker, gpuLayers, prompt);
-    const perToken = this.msPerToken(job.model, worker, gpuLayers);
+    const prefill = restoreKv
+      ? this.restoreMs(job, worker, gpuLayers)
+      : this.prefillMs(job.model, worker, gpuLayers, prompt) * share.prefill;
+    const perToken = this.msPerToken(job.model, worker, gpuLayers) * share.decode;
     const decode = Math.max(1, job.maxTokens - (job.checkpointTokens ?? 0));
     return { firstTokenMs: prefill + perToken, runMs: prefill + decode * perToken };
+  }
+
+  /**
+   * Milliseconds to restore a preempted job's saved KV state (its prompt and checkpoint): half of
+   * the cost model's save-and-restore, the save having been paid when it was preempted.
+   */
+  restoreMs(job: PolicyJob, worker: PolicyWorker, gpuLayers: number): number {
+    const promptTokens = Math.max(0, Math.round(job.promptTokens ?? 0));
+    const generatedTokens = Math.max(0, Math.round(job.checkpointTokens ?? 0));
+    const run = { jobId: job.id, model: job.model, priority: job.priority };
+    return (
+      this.pauseCosts({ ...run, promptTokens, generatedTokens }, worker, gpuLayers).keepKvMs / 2
+    );
   }
 
   /** Decode tokens a waiting job still needs. */

@@ -5,6 +5,7 @@ import {
   bestHarmlessFinish,
   chooseNormal,
   chooseUrgent,
+  meetsOnCopy,
   meetsTargets,
   normalTier,
   OptionCollector,
@@ -26,6 +27,19 @@ import type { PolicyJob } from './snapshot.js';
  */
 export type PlacementMode = 'full' | 'ready-only';
 
+/**
+ * Jobs that can only wait (no slot they may take, no memory, no preemption) get a predicted place
+ * in the queues up to this many per round; the others wait without an estimate. Placing them
+ * changes no action of the round, only the estimates of the jobs behind them, and a window of
+ * 10,000 jobs spent nearly all its time there. At least the live scheduler's window (128; 256
+ * in the scale-256 scenario), so a round over such a window is never cut short.
+ */
+export const WAIT_ESTIMATES_PER_ROUND = 256;
+
+const BEYOND_ESTIMATES =
+  `no free slot, memory or preemption can start it this round; behind the ` +
+  `${WAIT_ESTIMATES_PER_ROUND} waiting jobs the round estimates`;
+
 interface Wait {
   job: PolicyJob;
   reason: string;
@@ -42,6 +56,8 @@ export class JobPlacer {
   private readonly preemption: PreemptionOptions;
   private readonly reasons: PlanReasons;
   private readonly waits: Wait[] = [];
+  /** Jobs placed this round while they could only wait (see WAIT_ESTIMATES_PER_ROUND). */
+  private onlyWaiting = 0;
 
   constructor(private readonly round: RoundState) {
     this.placement = new PlacementOptions(round);
@@ -56,9 +72,17 @@ export class JobPlacer {
       this.wait(job, `no live worker can serve model ${job.model}`);
       return true;
     }
+    const takeFree = r.mayTakeFreeSlot(job);
+    if (mode === 'ready-only' && !this.anyReadySlot(job, takeFree)) return false;
+    if (mode === 'full' && this.canOnlyWait(job, takeFree)) {
+      if (this.onlyWaiting >= WAIT_ESTIMATES_PER_ROUND) {
+        this.wait(job, BEYOND_ESTIMATES);
+        return true;
+      }
+      this.onlyWaiting += 1;
+    }
     const context: JobContext = { job, targets: slaTargets(job, r.settings), now: r.now };
     const out = new OptionCollector(context);
-    const takeFree = r.mayTakeFreeSlot(job);
     this.placement.onCopies(job, out, takeFree);
     if (mode === 'ready-only') {
       // Batching: a free slot of a loaded copy is taken before any job loads or evicts a model.
@@ -70,7 +94,10 @@ export class JobPlacer {
     }
     // With no slot free anywhere for this model, a job with a copy can only queue behind it.
     const hasCopy = r.realCopies(job.model).length > 0 || r.virtualCopiesOf(job.model).length > 0;
-    if (!hasCopy || (takeFree && r.anyCapacityFor(job.model))) {
+    // A higher-class job that meets its SLA on a copy takes it before any load (normalTier):
+    // the workers without a copy cannot offer anything it would choose.
+    const metOnCopy = job.priority !== 'batch' && out.options.some((o) => meetsOnCopy(context, o));
+    if (!metOnCopy && (!hasCopy || (takeFree && r.anyCapacityFor(job.model)))) {
       this.placement.onOtherWorkers(job, out, takeFree);
     }
     let chosen = chooseNormal(context, out.options);
@@ -92,25 +119,43 @@ export class JobPlacer {
   /** Every waiting job with its reason, its 1-based position in its class and its estimated start. */
   waiting(): WaitReason[] {
     const counts = new Map<string, number>();
-    return this.waits
-      .map((wait, order) => ({ wait, order }))
-      .sort(
-        (a, b) =>
-          classRank(a.wait.job.priority) - classRank(b.wait.job.priority) || a.order - b.order,
-      )
-      .map(({ wait }) => {
-        const position = (counts.get(wait.job.priority) ?? 0) + 1;
-        counts.set(wait.job.priority, position);
-        const estimate = wait.estimatedStartAt;
-        return {
-          jobId: wait.job.id,
-          reason: wait.reason,
-          position,
-          ...(estimate !== undefined && Number.isFinite(estimate)
-            ? { estimatedStartAt: Math.round(estimate) }
-            : {}),
-        };
-      });
+    // By class, then in the order they were placed: buckets, not a sort (the window can be long).
+    const byClass: Wait[][] = [];
+    for (const wait of this.waits) (byClass[classRank(wait.job.priority)] ??= []).push(wait);
+    return byClass.flat().map((wait) => {
+      const position = (counts.get(wait.job.priority) ?? 0) + 1;
+      counts.set(wait.job.priority, position);
+      const estimate = wait.estimatedStartAt;
+      return {
+        jobId: wait.job.id,
+        reason: wait.reason,
+        position,
+        ...(estimate !== undefined && Number.isFinite(estimate)
+          ? { estimatedStartAt: Math.round(estimate) }
+          : {}),
+      };
+    });
+  }
+
+  /**
+   * True when nothing can start the job this round: it may take no free slot (none is left, or
+   * those left are owed to batch work), and it cannot preempt (batch work never does; no victim
+   * is left for its class). Its only options are queues and waiting for memory.
+   */
+  private canOnlyWait(job: PolicyJob, takeFree: boolean): boolean {
+    const r = this.round;
+    const noSlot = !takeFree || r.freeSlots === 0;
+    return noSlot && (job.priority === 'batch' || !r.anyVictimFor(classRank(job.priority)));
+  }
+
+  /** Whether some loaded copy of the job's model has a slot it may take now (see onCopies). */
+  private anyReadySlot(job: PolicyJob, takeFree: boolean): boolean {
+    const r = this.round;
+    if (!takeFree || r.freeSlots === 0) return false;
+    return r.realCopies(job.model).some((worker) => {
+      const loaded = r.plan.loadedModel(worker, job.model)!;
+      return loaded.busySlots < loaded.slots && r.hasCapacity(worker);
+    });
   }
 
   private apply(

@@ -168,7 +168,7 @@ export class LoadPlacements {
           r.evictableAt(m) <= r.now &&
           r.demand.tokensOn(worker, m.model) > 0 &&
           o.canOffloadPartially(m.model, worker) &&
-          m.gpuLayers > o.minLevel(m.model, worker),
+          m.gpuLayers > o.minShrinkLevel(m.model, worker),
       )
       .sort((a, b) => compareIds(a.model, b.model));
     if (shrinkable.length === 0) return [];
@@ -181,7 +181,7 @@ export class LoadPlacements {
           o,
           worker,
           m.model,
-          o.minLevel(m.model, worker),
+          o.minShrinkLevel(m.model, worker),
           m.gpuLayers,
           r.demand.tokensOn(worker, m.model),
         ),

@@ -2,6 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { PriorityClass } from '#switchyard/contracts';
 import { LruPolicy } from './lru-policy.js';
+import {
+  BIG,
+  job as fixtureJob,
+  GB,
+  gpuBytes,
+  gpuWorker,
+  NOW,
+  SMALL,
+  snapshot as fixtureSnapshot,
+} from './policy-test-fixtures.js';
 import type { FleetSnapshot, PolicyJob, PolicyWorker } from './snapshot.js';
 
 const MiB = 1024 ** 2;
@@ -192,5 +202,37 @@ describe('LruPolicy', () => {
     const copy = structuredClone(s);
     assert.deepEqual(lru.decide(s), lru.decide(s));
     assert.deepEqual(s, copy);
+  });
+
+  test('a full copy counts the output layer as sensitivity does, and books its memory', () => {
+    // small: 16 blocks; the engine counts the output as one more GPU layer.
+    const gpu = gpuWorker('l4', 'l4', { memoryBudgetBytes: 20 * GB });
+    const s = fixtureSnapshot([gpu], [fixtureJob('j1', SMALL, 'standard')]);
+    const d = lru.decide(s);
+    assert.deepEqual(
+      d.actions.map((a) => (a.type === 'load' ? `load ${a.model}@${a.gpuLayers}` : a.type)),
+      ['load small@17', 'dispatch'],
+    );
+    // The bytes booked are those of 17 layers: a second job of another model sees them taken.
+    const full = gpuBytes(SMALL, 17);
+    assert.ok(full > SMALL.memoryBytes);
+    const tight = gpuWorker('l4', 'l4', {
+      memoryBudgetBytes: full + BIG.memoryBytes - 1,
+      maxConcurrentJobs: 4,
+    });
+    const two = lru.decide(
+      fixtureSnapshot(
+        [tight],
+        [fixtureJob('j1', SMALL, 'standard'), fixtureJob('j2', BIG, 'standard', NOW + 1)],
+      ),
+    );
+    assert.deepEqual(
+      two.actions.map((a) => `${a.type} ${a.model}`),
+      ['load small', 'dispatch small'],
+    );
+    assert.deepEqual(
+      two.waiting.map((w) => w.jobId),
+      ['j2'],
+    );
   });
 });

@@ -11,6 +11,8 @@ export type CurveMetric = 'decode' | 'prefill' | 'load' | 'gpu' | 'host';
  */
 export class ModelCurves {
   private readonly values: Record<CurveMetric, Float64Array>;
+  /** The fewest GPU layers a copy is shrunk to (see CostOracle.minShrinkLevel), once computed. */
+  minShrinkLevel: number | undefined;
 
   constructor(
     private readonly costModel: CostModel,

@@ -125,7 +125,10 @@ export class PlacementOptions {
     note: string,
     harmMs = 0,
   ): PlanOption {
-    const { firstTokenMs, runMs } = this.round.oracle.jobMs(job, worker, gpuLayers);
+    const r = this.round;
+    const restore = steps.length === 0 && r.restoresKv(job, worker);
+    const share = r.shareOn(worker, job.model, startAt);
+    const { firstTokenMs, runMs } = r.oracle.jobMs(job, worker, gpuLayers, restore, share);
     return {
       kind,
       worker,
@@ -137,6 +140,7 @@ export class PlacementOptions {
       steps,
       dispatchNow,
       note,
+      ...(restore ? { restoresKvMs: r.oracle.restoreMs(job, worker, gpuLayers) } : {}),
     };
   }
 

@@ -30,11 +30,21 @@ export function meetsTargets(context: JobContext, option: PlanOption): boolean {
  */
 export function normalTier(context: JobContext, option: PlanOption, bestFinishAt: number): number {
   const meets = meetsTargets(context, option);
-  if (context.job.priority !== 'batch') return meets ? 0 : 1;
+  if (context.job.priority !== 'batch') return meets ? (onCopy(option) ? 0 : 1) : 2;
   const patient =
     option.finishAt - context.now <= BATCH_PATIENCE * Math.max(0, bestFinishAt - context.now);
   if (meets && isHarmless(option) && option.dispatchNow && patient) return 0;
   return meets ? 1 : 2;
+}
+
+/** True for a slot or the queue of a copy that exists or is planned: no new load. */
+function onCopy(option: PlanOption): boolean {
+  return option.kind === 'ready' || option.kind === 'wait-slot';
+}
+
+/** True for an option on a copy (no new load) that meets the job's SLA: tier 0 of normalTier. */
+export function meetsOnCopy(context: JobContext, option: PlanOption): boolean {
+  return onCopy(option) && meetsTargets(context, option);
 }
 
 /** Whether an option lets the search skip workers that cannot beat it (see OptionCollector). */

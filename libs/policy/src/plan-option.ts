@@ -50,6 +50,8 @@ export interface PlanOption {
   virtual?: boolean;
   /** What the option does besides running the job, for reasons. */
   note: string;
+  /** Set when the job resumes there from its saved KV state: the restore's ms. */
+  restoresKvMs?: number;
   /** The model a `pause-evict` option evicts once its jobs have stopped, and its reload. */
   evicts?: { model: string; reloadMs: number };
 }

@@ -24,7 +24,7 @@ export class PlanReasons {
       job.priority === 'interactive'
         ? `, first token in ${formatMs(chosen.firstTokenAt - this.round.now)}`
         : '';
-    return `${chosen.worker.id}: predicted finish ${this.in(chosen.finishAt)}${versus}${firstToken}; ${this.how(job, chosen)}`;
+    return `${chosen.worker.id}: predicted finish ${this.in(chosen.finishAt)}${versus}${firstToken}; ${this.how(job, chosen)}${this.restore(job, chosen)}`;
   }
 
   /** Why a job waits for the option it was given. */
@@ -40,7 +40,8 @@ export class PlanReasons {
       case 'wait-slot':
         return (
           `waits for a slot of ${job.model} on ${where}${chosen.virtual ? ' (once loaded there)' : ''} ` +
-          `in ${this.in(chosen.startAt)}: finish ${this.in(chosen.finishAt)}${versus}`
+          `in ${this.in(chosen.startAt)}: finish ${this.in(chosen.finishAt)}${versus}` +
+          this.restore(job, chosen)
         );
       case 'wait-memory':
         return `waits for memory for ${job.model} (${chosen.note}): finish ${this.in(chosen.finishAt)}${versus}`;
@@ -167,6 +168,13 @@ export class PlanReasons {
       default:
         return `after loading ${job.model}${chosen.note ? ` (${chosen.note})` : ''}, ${speed}`;
     }
+  }
+
+  /** "; resumes from its saved KV state (12 ms) instead of recomputing 700 tokens". */
+  private restore(job: PolicyJob, chosen: PlanOption): string {
+    if (chosen.restoresKvMs === undefined) return '';
+    const tokens = (job.promptTokens ?? 0) + (job.checkpointTokens ?? 0);
+    return `; resumes from its saved KV state (${formatMs(chosen.restoresKvMs)}) instead of recomputing ${tokens} tokens`;
   }
 
   private level(worker: PolicyWorker, model: string, gpuLayers: number): string {

@@ -130,7 +130,8 @@ export class PreemptionOptions {
       const startAt =
         Math.max(stoppedAt, r.commandsFreeAt(worker)) + r.oracle.loadMs(job.model, worker, level);
       const harmMs = reloadMs + paused.reduce((sum, v) => sum + v.costMs, 0);
-      const { firstTokenMs, runMs } = r.oracle.jobMs(job, worker, level);
+      const share = r.shareOn(worker, job.model, startAt);
+      const { firstTokenMs, runMs } = r.oracle.jobMs(job, worker, level, false, share);
       options.push({
         kind: 'pause-evict',
         worker,
@@ -186,8 +187,11 @@ export class PreemptionOptions {
     steps: PlanStep[],
     victim: Victim,
   ): PlanOption {
-    const { firstTokenMs, runMs } = this.round.oracle.jobMs(job, worker, gpuLayers);
+    const restore = this.round.restoresKv(job, worker);
+    const share = this.round.shareOn(worker, job.model, startAt);
+    const { firstTokenMs, runMs } = this.round.oracle.jobMs(job, worker, gpuLayers, restore, share);
     return {
+      ...(restore ? { restoresKvMs: this.round.oracle.restoreMs(job, worker, gpuLayers) } : {}),
       kind: 'pause',
       worker,
       gpuLayers,

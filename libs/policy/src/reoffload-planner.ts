@@ -32,12 +32,14 @@ export class ReoffloadPlanner {
 
   private onWorker(worker: PolicyWorker): void {
     const r = this.round;
-    const movable = worker.loaded
-      .filter((m) => this.settled(worker, m) && r.oracle.canOffloadPartially(m.model, worker))
+    const settled = worker.loaded.filter(
+      (m) => this.settled(worker, m) && r.oracle.canOffloadPartially(m.model, worker),
+    );
+    // Every copy that could move is at its top already: they fit there, so nothing would move.
+    if (!settled.some((m) => m.gpuLayers < r.oracle.topLevel(m.model, worker))) return;
+    const movable = settled
       .sort((a, b) => compareIds(a.model, b.model))
       .map((loaded) => this.movable(worker, loaded));
-    const belowTop = movable.some((m) => m.current < m.candidate.levels.length - 1);
-    if (!belowTop) return;
     const fixedBytes = worker.loaded
       .filter((m) => !movable.some((x) => x.loaded === m))
       .reduce((sum, m) => sum + m.memoryBytes, 0);
@@ -98,7 +100,7 @@ export class ReoffloadPlanner {
     const o = this.round.oracle;
     const top = o.topLevel(loaded.model, worker);
     const current = Math.min(Math.max(0, loaded.gpuLayers), top);
-    const low = Math.min(o.minLevel(loaded.model, worker), current);
+    const low = Math.min(o.minShrinkLevel(loaded.model, worker), current);
     const tokens = this.round.demand.tokensOn(worker, loaded.model);
     const candidate = offloadCandidate(o, worker, loaded.model, low, top, tokens);
     return { loaded, current: current - low, candidate };

@@ -1,7 +1,13 @@
 import { classRank, type PriorityClass } from '#switchyard/contracts';
-import { CostOracle, type PauseCosts, type PredictionMemo } from './cost-oracle.js';
+import {
+  CostOracle,
+  type DeviceShare,
+  type PauseCosts,
+  type PredictionMemo,
+} from './cost-oracle.js';
 import { DemandIndex } from './demand-index.js';
 import { FleetPlan } from './fleet-plan.js';
+import { IdOrder } from './id-order.js';
 import { compareIds } from './format.js';
 import { DEFAULT_POLICY_SETTINGS } from './policy-settings.js';
 import { SlotTimeline } from './slot-timeline.js';
@@ -14,6 +20,12 @@ import type {
   PolicySettings,
   PolicyWorker,
 } from './snapshot.js';
+
+/**
+ * No load takes longer than this (a 70 B model read cold from storage takes well under a
+ * minute): older copies are not checked for a load in flight.
+ */
+const MAX_LOAD_MS = 120_000;
 
 /** Share of a worker's host memory the policy lets loaded models take. */
 const HOST_MEMORY_SHARE = 0.9;
@@ -41,11 +53,20 @@ export class RoundState {
   private readonly modelSlots = new WorkerModelMap<SlotTimeline>();
   private readonly virtualCopies = new Map<string, Map<PolicyWorker, number>>();
   private readonly readyAt = new WorkerModelMap<number>();
+  /** Copies loaded or reloaded by this round's actions. */
+  private readonly roundLoads = new WorkerModelMap<true>();
   private readonly commandsUntil = new Map<string, number>();
   private readonly runEnds = new Map<string, number>();
   private readonly pauseCostCache = new Map<string, PauseCosts>();
   private readonly candidateCache = new Map<string, PolicyWorker[]>();
-  private readonly servable = new Map<string, Set<string>>();
+  private readonly servable = new Map<PolicyWorker, Set<string>>();
+  /** Workers whose slot timelines and run ends are built (on first use: most rounds ask few). */
+  private readonly indexed = new Set<PolicyWorker>();
+  private sortedWorkers: PolicyWorker[] | undefined;
+  private readonly runsCache = new Map<
+    PolicyWorker,
+    { list: PolicyRunningJob[]; length: number; runs: { model: string; end: number }[] }
+  >();
   private readonly copies = new Map<string, Set<PolicyWorker>>();
   private readonly copyLists = new Map<string, PolicyWorker[]>();
   private readonly withCapacity = new Set<PolicyWorker>();
@@ -55,13 +76,17 @@ export class RoundState {
   private readonly kindVersions = new Map<string, number>();
   private readonly victims = new Map<PriorityClass, number>();
 
-  constructor(snapshot: FleetSnapshot, memo: PredictionMemo) {
+  constructor(
+    snapshot: FleetSnapshot,
+    memo: PredictionMemo,
+    private readonly idOrder = new IdOrder(),
+  ) {
     this.plan = new FleetPlan(snapshot);
     this.oracle = new CostOracle(snapshot, memo);
     this.demand = new DemandIndex(snapshot, this.oracle);
     this.settings = snapshot.settings ?? DEFAULT_POLICY_SETTINGS;
     this.now = snapshot.now;
-    for (const worker of this.plan.workers) this.indexWorker(worker);
+    for (const worker of this.plan.workers) this.countWorker(worker);
     const live = this.plan.workers.filter((w) => !w.draining);
     const totalSlots = live.reduce((sum, w) => sum + w.maxConcurrentJobs, 0);
     const batchWaiting = snapshot.backlog.filter((j) => j.priority === 'batch').length;
@@ -79,9 +104,7 @@ export class RoundState {
   candidates(model: string): PolicyWorker[] {
     let list = this.candidateCache.get(model);
     if (!list) {
-      list = this.plan.workers
-        .filter((w) => !w.draining && this.serves(w, model))
-        .sort((a, b) => compareIds(a.id, b.id));
+      list = this.byId().filter((w) => !w.draining && w.models.includes(model));
       this.candidateCache.set(model, list);
     }
     return list;
@@ -89,7 +112,12 @@ export class RoundState {
 
   /** Whether the worker has `model` in its registry. */
   serves(worker: PolicyWorker, model: string): boolean {
-    return this.servable.get(worker.id)?.has(model) ?? false;
+    let models = this.servable.get(worker);
+    if (!models) {
+      models = new Set(worker.models);
+      this.servable.set(worker, models);
+    }
+    return models.has(model);
   }
 
   /** Live workers holding a loaded copy of `model`, by id. */
@@ -128,6 +156,7 @@ export class RoundState {
    * round's loads (it applies commands in order, so a run waits behind a load), in epoch ms.
    */
   slotFreeAt(worker: PolicyWorker, model: string): number {
+    this.index(worker);
     const copy = this.modelSlots.get(worker, model);
     return Math.max(
       this.workerFreeAt(worker),
@@ -149,6 +178,7 @@ export class RoundState {
 
   /** When every slot of a copy is free (epoch ms). */
   copyIdleAt(worker: PolicyWorker, model: string): number {
+    this.index(worker);
     return this.modelSlots.get(worker, model)?.latest ?? this.now;
   }
 
@@ -178,6 +208,43 @@ export class RoundState {
     return this.oracle.maxLevelWithin(model, worker, bytes, this.hostFree(worker));
   }
 
+  /**
+   * Whether the job would resume on the worker from its saved KV state: the state is there and
+   * the copy that holds its model was neither loaded nor reloaded this round.
+   */
+  restoresKv(job: PolicyJob, worker: PolicyWorker): boolean {
+    return (
+      job.kvStateOn === worker.id &&
+      this.plan.loadedModel(worker, job.model) !== undefined &&
+      !this.roundLoads.has(worker, job.model)
+    );
+  }
+
+  /**
+   * The device share a job of `model` gets on the worker, from what runs there now: its prefill
+   * is one more stream beside each copy decoding when it starts (at `startAt`, by the predicted
+   * ends of the runs); its decoding joins its copy's batch (one stream, counted once). In the simulator, interactive jobs of a 70 B model on a GPU that
+   * also decoded for two other models met their first token in the round's prediction and
+   * missed it by seconds.
+   */
+  shareOn(worker: PolicyWorker, model: string, startAt: number): DeviceShare {
+    const models = new Set<string>();
+    for (const run of this.runsOf(worker)) if (run.end > startAt) models.add(run.model);
+    const decoding = models.size;
+    return { prefill: decoding + 1, decode: models.has(model) ? decoding : decoding + 1 };
+  }
+
+  /** The worker's runs with their predicted ends, rebuilt when its running list changes. */
+  private runsOf(worker: PolicyWorker): { model: string; end: number }[] {
+    const cached = this.runsCache.get(worker);
+    if (cached && cached.list === worker.running && cached.length === worker.running.length) {
+      return cached.runs;
+    }
+    const runs = worker.running.map((run) => ({ model: run.model, end: this.runEnd(worker, run) }));
+    this.runsCache.set(worker, { list: worker.running, length: worker.running.length, runs });
+    return runs;
+  }
+
   /** Jobs of the copy running there. */
   runningOf(worker: PolicyWorker, model: string): PolicyRunningJob[] {
     return worker.running.filter((r) => r.model === model);
@@ -198,7 +265,8 @@ export class RoundState {
   }
 
   /** A running job's predicted end (epoch ms). */
-  runEnd(run: PolicyRunningJob): number {
+  runEnd(worker: PolicyWorker, run: PolicyRunningJob): number {
+    this.index(worker);
     return this.runEnds.get(run.jobId) ?? this.now;
   }
 
@@ -243,6 +311,7 @@ export class RoundState {
 
   /** Dispatches a job and books its slot until its predicted finish. */
   dispatch(worker: PolicyWorker, job: PolicyJob, finishAt: number, reason: string): void {
+    this.index(worker);
     this.plan.dispatch(worker, job, reason);
     this.dispatched.add(job.id);
     this.touch(worker);
@@ -254,6 +323,7 @@ export class RoundState {
 
   /** Books a waiting job's predicted run on a (real or virtual) copy, for the jobs behind it. */
   book(worker: PolicyWorker, model: string, finishAt: number): void {
+    this.index(worker);
     this.touch(worker, false);
     this.workerTimeline(worker).take(finishAt);
     this.modelSlots.get(worker, model)?.take(finishAt);
@@ -267,11 +337,13 @@ export class RoundState {
     bytes: number,
     reason: string,
   ): void {
+    this.index(worker);
     this.touch(worker);
     this.plan.load(worker, model, gpuLayers, reason, bytes);
     const ready = this.commandsFreeAt(worker) + this.oracle.loadMs(model, worker, gpuLayers);
     this.commandsUntil.set(worker.id, ready);
     this.readyAt.set(worker, model, ready);
+    this.roundLoads.set(worker, model, true);
     const slots = Math.min(worker.slotsPerModel, worker.maxConcurrentJobs);
     this.modelSlots.set(worker, model, new SlotTimeline(slots, [], ready));
     this.virtualCopies.get(model)?.delete(worker);
@@ -280,6 +352,7 @@ export class RoundState {
 
   /** Unloads an idle copy. */
   unload(worker: PolicyWorker, model: string, reason: string): void {
+    this.index(worker);
     this.touch(worker);
     this.plan.unload(worker, model, reason);
     this.modelSlots.delete(worker, model);
@@ -295,11 +368,13 @@ export class RoundState {
     bytes: number,
     reason: string,
   ): void {
+    this.index(worker);
     this.touch(worker);
     this.plan.reoffload(worker, model, gpuLayers, bytes, reason);
     const ready = this.commandsFreeAt(worker) + this.oracle.loadMs(model, worker, gpuLayers);
     this.commandsUntil.set(worker.id, ready);
     this.readyAt.set(worker, model, ready);
+    this.roundLoads.set(worker, model, true);
   }
 
   /**
@@ -314,10 +389,11 @@ export class RoundState {
     releaseSlot: boolean,
     freedAt: number,
   ): void {
+    this.index(worker);
     this.touch(worker);
     if (this.isVictim(run)) this.countVictim(run, -1);
     this.plan.preempt(worker, run, path, reason, releaseSlot);
-    const end = this.runEnd(run);
+    const end = this.runEnd(worker, run);
     this.workerTimeline(worker).release(end, freedAt);
     this.modelSlots.get(worker, run.model)?.release(end, freedAt);
     this.runEnds.set(run.jobId, freedAt);
@@ -327,6 +403,7 @@ export class RoundState {
 
   /** Records that `model` should be loaded on the worker once memory frees, at `readyAt`. */
   addVirtualCopy(worker: PolicyWorker, model: string, gpuLayers: number, readyAt: number): void {
+    this.index(worker);
     this.touch(worker);
     const copies = this.virtualCopies.get(model) ?? new Map<PolicyWorker, number>();
     copies.set(worker, gpuLayers);
@@ -337,6 +414,7 @@ export class RoundState {
 
   /** When the first slot of a virtual copy is free. */
   virtualSlotFreeAt(worker: PolicyWorker, model: string): number {
+    this.index(worker);
     const copy = this.modelSlots.get(worker, model);
     return Math.max(this.workerFreeAt(worker), copy?.earliest ?? Infinity);
   }
@@ -372,11 +450,63 @@ export class RoundState {
   }
 
   private workerTimeline(worker: PolicyWorker): SlotTimeline {
+    this.index(worker);
     return this.workerSlots.get(worker.id)!;
   }
 
-  private indexWorker(worker: PolicyWorker): void {
-    this.servable.set(worker.id, new Set(worker.models));
+  /** The plan's workers by id, sorted once per round. */
+  private byId(): PolicyWorker[] {
+    this.sortedWorkers ??= this.idOrder.sort(this.plan.workers);
+    return this.sortedWorkers;
+  }
+
+  /** What the round needs of every worker up front: counts, copies, loads, free capacity. */
+  private countWorker(worker: PolicyWorker): void {
+    this.loadsInFlight(worker);
+    if (!worker.draining) {
+      for (const run of worker.running) {
+        if (run.priority === 'batch' && !run.preempting) this.batchRunning += 1;
+        if (this.isVictim(run)) this.countVictim(run, 1);
+      }
+      for (const loaded of worker.loaded) this.addCopy(worker, loaded.model);
+    }
+    this.refreshCapacity(worker);
+  }
+
+  /**
+   * Copies the worker may still be loading: the snapshot shows a load as a copy as soon as it is
+   * sent (loadedAt then being when it was sent), and the worker applies its commands in order,
+   * so a job sent to it now starts after its loads, on any of its copies. Recent copies are
+   * taken to load one after another from their loadedAt: in the simulator, interactive jobs
+   * sent behind two or three such loads missed their first token by seconds while the round
+   * predicted milliseconds. (A copy that has just finished loading is delayed for nothing by at
+   * most its load time; the snapshot does not tell the two apart. The first load of a model on
+   * a host reads its file from storage and takes longer than predicted.)
+   */
+  private loadsInFlight(worker: PolicyWorker): void {
+    if (!worker.loaded.some((m) => m.loadedAt > this.now - MAX_LOAD_MS)) return;
+    const recent = worker.loaded
+      .filter((m) => m.loadedAt > this.now - MAX_LOAD_MS)
+      .sort((a, b) => a.loadedAt - b.loadedAt || compareIds(a.model, b.model));
+    // The worker applies its loads one after another: each starts once the one before is done.
+    let until = -Infinity;
+    for (const loaded of recent) {
+      const loadMs = this.oracle.loadMs(loaded.model, worker, loaded.gpuLayers);
+      const ready = Math.max(until, loaded.loadedAt) + loadMs;
+      if (ready <= this.now) continue;
+      this.readyAt.set(worker, loaded.model, ready);
+      until = ready;
+    }
+    if (until > this.now) this.commandsUntil.set(worker.id, until);
+  }
+
+  /**
+   * Builds the worker's slot timelines and its runs' predicted ends, once, before anything reads
+   * them or changes the worker: they depend only on the snapshot's state of the worker.
+   */
+  private index(worker: PolicyWorker): void {
+    if (this.indexed.has(worker)) return;
+    this.indexed.add(worker);
     const ends: number[] = [];
     const endsByModel = new Map<string, number[]>();
     for (const run of worker.running) {
@@ -385,10 +515,9 @@ export class RoundState {
         : this.now + this.oracle.remainingMs(run, worker, this.levelOf(worker, run.model));
       this.runEnds.set(run.jobId, end);
       ends.push(end);
-      endsByModel.set(run.model, [...(endsByModel.get(run.model) ?? []), end]);
-      if (worker.draining) continue;
-      if (run.priority === 'batch' && !run.preempting) this.batchRunning += 1;
-      if (this.isVictim(run)) this.countVictim(run, 1);
+      const modelEnds = endsByModel.get(run.model);
+      if (modelEnds) modelEnds.push(end);
+      else endsByModel.set(run.model, [end]);
     }
     this.workerSlots.set(worker.id, new SlotTimeline(worker.maxConcurrentJobs, ends, this.now));
     for (const loaded of worker.loaded) {
@@ -398,9 +527,7 @@ export class RoundState {
         this.now,
       );
       this.modelSlots.set(worker, loaded.model, timeline);
-      if (!worker.draining) this.addCopy(worker, loaded.model);
     }
-    this.refreshCapacity(worker);
   }
 
   /** Marks the worker changed; `slotsOrMemory` false when only its queue moved. */

@@ -135,7 +135,7 @@ describe('SensitivityPolicy', () => {
       assert.deepEqual(summary(d.actions), ['load small@12→g1', 'dispatch s1→g1']);
       assert.match(
         d.actions[0].reason,
-        /^for job s1: 12\/17 GPU layers \(1\.1 GiB\), ready in \d+ ms; partially offloaded it finishes job s1 in \d\.\d s vs 4\d\.\d s waiting for memory on g1$/,
+        /^for job s1: 12\/17 GPU layers \(1\.1 GiB\), ready in \d+ ms; partially offloaded it finishes job s1 in \d+\.\d s vs 4\d\.\d s waiting for memory on g1$/,
       );
     });
 

@@ -1,6 +1,7 @@
 import type { Decision } from './action.js';
 import { byClassAndAge } from './backlog-order.js';
 import type { PredictionMemo } from './cost-oracle.js';
+import { IdOrder } from './id-order.js';
 import { JobPlacer } from './job-placer.js';
 import { ReoffloadPlanner } from './reoffload-planner.js';
 import { RoundState } from './round-state.js';
@@ -23,10 +24,12 @@ import type { FleetSnapshot } from './snapshot.js';
 export class SensitivityPolicy {
   /** Predictions memoized per cost model: a cache, so decisions stay a function of the snapshot. */
   private readonly memo: PredictionMemo = new WeakMap();
+  /** The fleet's workers by id, kept between rounds: a cache too. */
+  private readonly idOrder = new IdOrder();
 
   /** Decides re-offloads, preemptions, evictions, loads and dispatches for the window. */
   decide(snapshot: FleetSnapshot): Decision {
-    const round = new RoundState(snapshot, this.memo);
+    const round = new RoundState(snapshot, this.memo, this.idOrder);
     new ReoffloadPlanner(round).run();
     const placer = new JobPlacer(round);
     const ordered = byClassAndAge(snapshot.backlog);

@@ -44,11 +44,11 @@ function tiny(
 
 const costModel = new CostModel();
 const spec = tiny([['batch', 0, 1, 1]]).models[0].spec;
-/** The query of the 1 B model as lru loads it on an H100 (all blocks, output on the host). */
+/** The query of the 1 B model as lru loads it on an H100 (all blocks and the output layer). */
 const q: CostQuery = {
   model: spec,
   device: 'h100-sxm',
-  gpuLayers: spec.layers,
+  gpuLayers: spec.layers + 1,
   contextSize: 2048,
   threads: 1,
 };
@@ -126,7 +126,7 @@ describe('Simulator: hand-computed timings', () => {
   });
 
   test('keep-kv preemption: save, the interactive job runs, restore, the rest of the batch job', () => {
-    const T = 3000;
+    const T = 2000;
     const r = run(
       tiny([
         ['batch', 0, 200, 1000],
@@ -173,7 +173,7 @@ describe('Simulator: hand-computed timings', () => {
     ['keep-kv preemption on workers that keep no KV (kvResume false)', 'keep-kv', false],
   ] as const) {
     test(`${label}: the slot frees at once; the batch job re-prefills its prompt and tokens`, () => {
-      const T = 3000;
+      const T = 2000;
       const r = run(
         tiny(
           [
@@ -205,7 +205,7 @@ describe('Simulator: hand-computed timings', () => {
   }
 
   test('a dead worker loses its job; the stalled check returns it and another worker resumes from the checkpoint', () => {
-    const T = 3000;
+    const T = 2000;
     const r = run(
       tiny([['batch', 0, 200, 1000]], [{ device: 'h100-sxm', count: 2, slots: 1, maxJobs: 1 }], {
         failures: [{ worker: 'h100-sxm-1', at: T }],
@@ -260,7 +260,7 @@ describe('Simulator: what the policy sees', () => {
   });
 
   test('a dead worker keeps its last heartbeat in the snapshot until the heartbeat expires', () => {
-    const T = 3000;
+    const T = 2000;
     const scenario = tiny(
       [
         ['batch', 0, 200, 1000],

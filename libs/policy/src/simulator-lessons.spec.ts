@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  BIG,
+  copy,
+  GB,
+  gpuWorker,
+  job,
+  NOW,
+  running,
+  SMALL,
+  snapshot,
+  summary,
+} from './policy-test-fixtures.js';
+import { SensitivityPolicy } from './sensitivity-policy.js';
+
+/** Scenarios from what the simulator showed on hetero-8 (see each test). */
+describe('SensitivityPolicy, lessons from the simulator', () => {
+  const policy = new SensitivityPolicy();
+
+  test('a job is not sent behind a load still in flight on its worker', () => {
+    // l4-a was sent a load of big 100 ms ago (it shows as loaded): its command stream is busy
+    // for seconds, and a job sent there waits behind it even for the copy of small.
+    const loading = gpuWorker('l4-a', 'l4', {
+      loaded: [copy(SMALL, 17), copy(BIG, 33, { loadedAt: NOW - 100, lastUsedAt: NOW - 100 })],
+    });
+    const idle = gpuWorker('l4-b', 'l4', { loaded: [copy(SMALL, 17)] });
+    const d = policy.decide(snapshot([loading, idle], [job('i1', SMALL, 'interactive')]));
+    assert.deepEqual(summary(d.actions), ['dispatch i1→l4-b']);
+    // Loaded long ago, the same copy is ready: the first worker by id takes the job.
+    const settled = gpuWorker('l4-a', 'l4', { loaded: [copy(SMALL, 17), copy(BIG, 33)] });
+    const again = policy.decide(snapshot([settled, idle], [job('i1', SMALL, 'interactive')]));
+    assert.deepEqual(summary(again.actions), ['dispatch i1→l4-a']);
+  });
+
+  test('a job that meets its SLA on a loaded copy does not load another copy to finish sooner', () => {
+    // The H100 would load small in a few hundred ms and finish sooner, but the L4's copy meets
+    // the first-token SLA: each extra load held a worker's commands up and churned memory.
+    const l4 = gpuWorker('l4', 'l4', { loaded: [copy(SMALL, 17)] });
+    const h100 = gpuWorker('h100', 'h100-sxm', { loaded: [] });
+    const d = policy.decide(snapshot([h100, l4], [job('i1', SMALL, 'interactive')]));
+    assert.deepEqual(summary(d.actions), ['dispatch i1→l4']);
+  });
+
+  test('an idle copy is not shrunk to more than twice its full-residency time per token', () => {
+    // 8 GB: big at 29 of 33 layers and small at 1 of 17. The demand for small would take big
+    // down to about 25 layers (3.3× slower than full), which the floor refuses.
+    const g1 = gpuWorker('g1', 'l4', {
+      memoryBudgetBytes: 8 * GB,
+      loaded: [copy(BIG, 29), copy(SMALL, 1)],
+    });
+    const backlog = [
+      job('s1', SMALL, 'standard', NOW - 3),
+      job('s2', SMALL, 'standard', NOW - 2),
+      job('s3', SMALL, 'standard', NOW - 1),
+      job('s4', BIG, 'standard'),
+    ];
+    const d = policy.decide(snapshot([g1], backlog, { batchFloorShare: 0 }));
+    // Both run at their levels; nothing is re-offloaded.
+    assert.deepEqual(summary(d.actions), ['dispatch s1→g1', 'dispatch s4→g1']);
+  });
+
+  test('a job counts the device time it shares with the copies decoding beside it', () => {
+    // l4-a decodes a batch job of big: a job of small there prefills and decodes at half speed.
+    const shared = gpuWorker('l4-a', 'l4', {
+      loaded: [copy(SMALL, 17), copy(BIG, 33, { busySlots: 1 })],
+      running: [running('r1', BIG, 'batch')],
+    });
+    const alone = gpuWorker('l4-b', 'l4', { loaded: [copy(SMALL, 17)] });
+    const d = policy.decide(snapshot([shared, alone], [job('i1', SMALL, 'interactive')]));
+    assert.deepEqual(summary(d.actions), ['dispatch i1→l4-b']);
+  });
+});
