@@ -27,6 +27,8 @@ export type JobOutcome = 'completed' | 'failed' | 'unfinished';
 /** A KV state a keep-kv preemption saved: valid only on the same loaded copy. */
 export interface SavedKv {
   instanceId: number;
+  /** The worker holding it: the policy is told, as the live scheduler tells it. */
+  workerId: string;
   restoreMs: number;
 }
 
@@ -85,6 +87,7 @@ export class SimJob {
         ...(s.deadlineAt !== undefined ? { deadlineAt: s.deadlineAt } : {}),
         ...(this.checkpoint > 0 ? { checkpointTokens: this.checkpoint } : {}),
         ...(this.preemptions > 0 ? { preemptions: this.preemptions } : {}),
+        ...(this.savedKv ? { kvStateOn: this.savedKv.workerId } : {}),
       };
     }
     return this.backlog;

@@ -617,7 +617,7 @@ export class Simulator {
       this.metrics.counters.preemptionBytes += cost.bytesMoved;
       job.phase = 'saving';
       job.remaining = oneWayMs;
-      job.savedKv = { instanceId: instance.id, restoreMs: oneWayMs };
+      job.savedKv = { instanceId: instance.id, workerId: worker.id, restoreMs: oneWayMs };
       // The live worker applies nothing else until the job is handed back: a run sent right
       // behind the preempt then finds the slot free.
       worker.commandBusy = true;
