@@ -56,6 +56,10 @@ export class FleetView {
           startedAt: r.startedAt,
           promptTokens: r.promptTokens,
           generatedTokens: r.completionTokens,
+          // The worker's rate is meaningful only once a few tokens are out.
+          ...(r.completionTokens >= 8 && r.tokensPerSecond > 0
+            ? { decodeTokensPerSecond: r.tokensPerSecond }
+            : {}),
           maxTokens: r.maxTokens,
           preemptions: r.preemptions,
         })),

@@ -262,7 +262,11 @@ export class CostOracle {
   /** A running job's predicted time to its end (ms): its tokens left, else its elapsed time. */
   remainingMs(run: PolicyRunningJob, worker: PolicyWorker, gpuLayers: number): number {
     const perToken = this.msPerToken(run.model, worker, gpuLayers);
-    if (run.generatedTokens !== undefined) return CostOracle.remainingTokens(run) * perToken;
+    if (run.generatedTokens !== undefined) {
+      const measured = run.decodeTokensPerSecond;
+      const rate = measured !== undefined && measured > 0 ? 1_000 / measured : perToken;
+      return CostOracle.remainingTokens(run) * rate;
+    }
     const maxTokens = run.maxTokens ?? FALLBACK_COSTS.unknownMaxTokens;
     const total =
       this.prefillMs(run.model, worker, gpuLayers, run.promptTokens ?? 0) + maxTokens * perToken;

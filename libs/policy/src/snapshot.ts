@@ -33,6 +33,11 @@ export interface PolicyRunningJob {
   promptTokens?: number;
   generatedTokens?: number;
   maxTokens?: number;
+  /**
+   * Decode rate the run has measured so far (tokens/s). When known, its end is predicted from
+   * it: it sees what a profile cannot (neighbours on a shared host, a throttled device).
+   */
+  decodeTokensPerSecond?: number;
   /** Times it was already preempted. */
   preemptions?: number;
   /**
