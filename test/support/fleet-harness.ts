@@ -72,18 +72,25 @@ export class FleetHarness {
 
   /** Starts the api, the scheduler and the workers, and waits until a worker is registered. */
   async start(): Promise<this> {
-    this.port = await freePort();
-    this.baseUrl = `http://127.0.0.1:${this.port}`;
-    this.spawn('api');
-    this.spawn('scheduler');
-    for (let i = 0; i < (this.options.workers ?? 1); i++) this.spawn('worker');
-    await this.waitFor(
-      'the api to answer',
-      async () => (await fetch(`${this.baseUrl}/health`).catch(() => null))?.ok,
-      // Nest's start takes seconds on a busy 2-core machine.
-      60_000,
-    );
-    await this.waitForWorkers(this.options.workers ?? 1);
+    try {
+      this.port = await freePort();
+      this.baseUrl = `http://127.0.0.1:${this.port}`;
+      this.spawn('api');
+      this.spawn('scheduler');
+      for (let i = 0; i < (this.options.workers ?? 1); i++) this.spawn('worker');
+      await this.waitFor(
+        'the api to answer',
+        async () => (await fetch(`${this.baseUrl}/health`).catch(() => null))?.ok,
+        // Nest's start takes seconds on a busy 2-core machine.
+        60_000,
+      );
+      await this.waitForWorkers(this.options.workers ?? 1);
+    } catch (error) {
+      // The test's after() never sees a fleet that failed to start: stop what was spawned here
+      // (the error already carries the logs' tails).
+      await this.stop();
+      throw error;
+    }
     return this;
   }
 
