@@ -32,7 +32,7 @@ export class SensitivityPolicy {
     const round = new RoundState(snapshot, this.memo, this.idOrder);
     new ReoffloadPlanner(round).run();
     const placer = new JobPlacer(round);
-    const ordered = byClassAndAge(snapshot.backlog);
+    const ordered = byClassAndAge(snapshot.backlog, round.settings.maxPreemptionsPerJob);
     for (const job of ordered) if (job.priority !== 'batch') placer.place(job, 'full');
     const batch = ordered.filter((job) => job.priority === 'batch');
     const rest = batch.filter((job) => !placer.place(job, 'ready-only'));

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { byClassAndAge, CAPPED_JOB_YIELDS_MS } from './backlog-order.js';
+import { job, NOW, SMALL } from './policy-test-fixtures.js';
+
+describe('byClassAndAge', () => {
+  const ids = (order: { id: string }[]) => order.map((j) => j.id);
+
+  it('serves classes in order, oldest first inside one', () => {
+    const backlog = [
+      job('b1', SMALL, 'batch', NOW - 5_000),
+      job('i1', SMALL, 'interactive', NOW),
+      job('s1', SMALL, 'standard', NOW - 1_000),
+      job('b0', SMALL, 'batch', NOW - 9_000),
+    ];
+    assert.deepEqual(ids(byClassAndAge(backlog, 2)), ['i1', 's1', 'b0', 'b1']);
+  });
+
+  it('lets a job at its preemption cap yield to younger jobs of its class, up to a minute', () => {
+    const capped = job('capped', SMALL, 'batch', NOW - 10_000, { preemptions: 2 });
+    const younger = job('younger', SMALL, 'batch', NOW - 5_000);
+    const muchYounger = job(
+      'much-younger',
+      SMALL,
+      'batch',
+      NOW - 10_000 + CAPPED_JOB_YIELDS_MS + 1,
+    );
+    const urgent = job('urgent', SMALL, 'interactive', NOW);
+    assert.deepEqual(ids(byClassAndAge([capped, younger, muchYounger, urgent], 2)), [
+      'urgent',
+      'younger',
+      'capped',
+      'much-younger',
+    ]);
+    // Under its cap it keeps its place; without a cap nothing moves.
+    const once = { ...capped, preemptions: 1 };
+    assert.deepEqual(ids(byClassAndAge([younger, once], 2)), ['capped', 'younger']);
+    assert.deepEqual(ids(byClassAndAge([younger, capped])), ['capped', 'younger']);
+  });
+});
