@@ -154,8 +154,8 @@ describe('hostDecodeFit', () => {
     assertClose(fit?.tokenOverheadMs ?? 0, 8);
   });
 
-  test('inverts the formula whatever the overhead, negative included', () => {
-    for (const ms of [0.5, -0.25, 12]) {
+  test('inverts the formula for any overhead that is a cost', () => {
+    for (const ms of [0, 0.5, 12]) {
       const env = withMeasured([{ threads: 1, ms }]);
       const sample = (model: typeof TOY_MODEL) => ({
         placement: cpu(model, 1),
@@ -165,6 +165,19 @@ describe('hostDecodeFit', () => {
       assertClose(fit?.bytesPerSecond ?? 0, 10e9);
       assertClose(fit?.tokenOverheadMs ?? 0, ms);
     }
+  });
+
+  test('never fits a negative overhead: then 0, and the large decode alone', () => {
+    // The formula's own fixed terms: 4 × 0.25 + 0.001 = 1.001 ms for either model at 1 thread.
+    // Small 1.2 ms, large 47.0 ms: the line through both has a negative intercept.
+    const fit = hostDecodeFit(
+      { placement: cpu(small, 1), tokensPerSecond: 1000 / 1.2 },
+      { placement: cpu(TOY_MODEL, 1), tokensPerSecond: 1000 / 47 },
+      TOY_ENV,
+    );
+    assert.equal(fit?.tokenOverheadMs, 0);
+    // 460.05 MB in 47 − 1.001 ms.
+    assertClose(fit?.bytesPerSecond ?? 0, (460_050_000 / 45.999) * 1000);
   });
 
   test('gives nothing when the larger model is not the slower', () => {

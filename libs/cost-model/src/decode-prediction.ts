@@ -119,8 +119,9 @@ export interface HostDecodeFit {
  * bytes per token and one of a model that reads many: two unknowns, two equations. The overhead is
  * a host property as much as the bandwidth is (on a 2-vCPU host two llama.cpp threads lose a core
  * to the process's own threads for about the same time every token), so no per-model constant
- * enters. It may come out negative where the default per-block cost overstates the host. Undefined
- * unless the larger model reads more bytes and takes longer per token.
+ * enters. A cost cannot be negative: where the line's intercept is (the formula's per-block cost
+ * already exceeds the host's whole fixed cost), the overhead is 0 and the large decode alone gives
+ * the bandwidth. Undefined unless the larger model reads more bytes and takes longer per token.
  */
 export function hostDecodeFit(
   small: HostDecodeSample,
@@ -141,8 +142,8 @@ export function hostDecodeFit(
   const b = point(large);
   if (!(b.bytes > a.bytes && b.ms > a.ms)) return undefined;
   const msPerByte = (b.ms - a.ms) / (b.bytes - a.bytes);
-  return {
-    bytesPerSecond: MS_PER_SECOND / msPerByte,
-    tokenOverheadMs: a.ms - a.bytes * msPerByte,
-  };
+  const tokenOverheadMs = a.ms - a.bytes * msPerByte;
+  if (tokenOverheadMs < 0)
+    return { bytesPerSecond: (b.bytes / b.ms) * MS_PER_SECOND, tokenOverheadMs: 0 };
+  return { bytesPerSecond: MS_PER_SECOND / msPerByte, tokenOverheadMs };
 }
