@@ -6,9 +6,10 @@
  * decodes (two models, fitted as the host probe fits them, at the sweep's thread count); nothing
  * else is measured input: GPU figures are the datasheet's and the engine factors the defaults.
  *
- *   npm run build && node dist/bench/gpu/compare.js [results.json]
+ *   npm run build && node dist/bench/gpu/compare.js [results.json] [--svg docs/h100-offload.svg]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import {
   CostModel,
   DEFAULT_COST_ENVIRONMENT,
@@ -23,7 +24,7 @@ import {
   type DeviceProfile,
   type ModelSpec,
 } from '#switchyard/cost-model';
-import { formatTable } from '#switchyard/profiler';
+import { formatTable, measuredCurveChartSvg, type MeasuredCurvePanel } from '#switchyard/profiler';
 
 interface ResultRow {
   label: string;
@@ -47,7 +48,8 @@ interface Results {
 
 const DEVICE = 'h100-sxm';
 const SWEEPS = ['synth-50m', 'synth-300m', 'synth-850m', 'synth-3b'];
-const path = process.argv[2] ?? 'bench/gpu/h100-results.json';
+const args = parseArgs({ allowPositionals: true, options: { svg: { type: 'string' } } });
+const path = args.positionals[0] ?? 'bench/gpu/h100-results.json';
 const results = JSON.parse(readFileSync(path, 'utf8')) as Results;
 const specs = new Map<string, ModelSpec>(
   Object.entries(results.models).map(([name, shape]) => [
@@ -118,6 +120,7 @@ const measuredBlockModel = new CostModel({
 }).withProfile({ device: DEVICE, hostBandwidth: hostPoint });
 const summary: string[][] = [];
 const prefillSummary: string[][] = [];
+const panels: MeasuredCurvePanel[] = [];
 for (const model of SWEEPS) {
   const rows = results.rows.filter((r) => r.label === model);
   if (rows.length === 0) continue;
@@ -200,6 +203,31 @@ for (const model of SWEEPS) {
         return ((1000 / fullRow.tokensPerSecond - d.msPerToken) / m.layers).toFixed(3);
       })()
     : '–';
+  const decodes = rows
+    .filter((r) => r.generatedTokens > 0)
+    .sort((a, b) => a.gpuLayers - b.gpuLayers);
+  const curve = (label: string, model: CostModel) => ({
+    label,
+    points: Array.from({ length: m.layers + 2 }, (_, gpuLayers) => ({
+      gpuLayers,
+      tokensPerSecond: model.predictDecodeTokensPerSecond(
+        { model: m, device: DEVICE, gpuLayers, contextSize: 4096, threads: sweepThreads },
+        (decodes[0]?.generatedTokens ?? 64) / 2,
+      ),
+    })),
+  });
+  panels.push({
+    title: `${model} · Q8_0 · ${(m.fileBytes / 2 ** 20).toFixed(0)} MiB · ${m.layers} blocks`,
+    maxGpuLayers: m.layers + 1,
+    measured: { label: 'measured', points: decodes },
+    predicted: [
+      curve(
+        `cost model (${(env.factors.gpuLayerOverheadMs * 1000).toFixed(0)} µs/GPU block)`,
+        costModel,
+      ),
+      curve(`with ${MEASURED_GPU_BLOCK_MS * 1000} µs/GPU block`, measuredBlockModel),
+    ],
+  });
   // Prefill: what the measurements imply for the two rates the formula uses.
   const prefillAt = (gpuLayers: number) =>
     rows.find((r) => r.promptTokens > 0 && r.gpuLayers === gpuLayers);
@@ -254,3 +282,15 @@ console.log(
     prefillSummary,
   ),
 );
+
+if (args.values.svg !== undefined) {
+  const svg = measuredCurveChartSvg({
+    title: 'Decode tokens/s by GPU layers on an H100: measured against the cost model',
+    subtitle:
+      `llama-bench tg64 on ${results.machine.gpu?.split(',')[0]}, ${sweepThreads} host threads, ` +
+      `${results.machine.date}; host part from that machine's probe decodes`,
+    panels,
+  });
+  writeFileSync(args.values.svg, svg);
+  console.log(`\nwrote ${args.values.svg}`);
+}

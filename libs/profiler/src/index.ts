@@ -46,6 +46,12 @@ export {
 } from './sensitivity-chart.js';
 export { preemptionChartSvg } from './preemption-chart.js';
 export {
+  measuredCurveChartSvg,
+  type CurveSeries,
+  type MeasuredCurveChartInput,
+  type MeasuredCurvePanel,
+} from './measured-curve-chart.js';
+export {
   LiveProfileRefresher,
   type LiveProfileOptions,
   type ModelProfileStore,
