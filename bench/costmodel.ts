@@ -154,15 +154,19 @@ try {
         .join(' ')}); wall time ${seconds.toFixed(0)} s`,
   );
   console.log(
-    `\nhost bandwidth probe (decode of a ${formatBytes(probe.fileBytes)} synthetic Q8_0 model, ` +
-      `${runs} runs, median): ` +
+    `\nhost probe (decodes of a ${formatBytes(probe.fileBytes)} and a small synthetic Q8_0 model, ` +
+      `${runs} runs each, median; time per token = fixed + bytes / bandwidth through both):\n` +
       probe.points
         .map(
           (p) =>
-            `${p.threads} thread(s) ${p.tokensPerSecond.toFixed(1)} tok/s × ` +
-            `${formatBytes(p.bytesPerToken)}/token → ${(p.bytesPerSecond / 1e9).toFixed(2)} GB/s`,
+            `  ${p.threads} thread(s): ${p.tokensPerSecond.toFixed(1)} tok/s × ` +
+            `${formatBytes(p.bytesPerToken)}/token and ${p.overhead.tokensPerSecond.toFixed(0)} tok/s × ` +
+            `${formatBytes(p.overhead.bytesPerToken)}/token → ${(p.bytesPerSecond / 1e9).toFixed(2)} GB/s` +
+            (p.tokenOverheadMs === undefined
+              ? ' (no fit: from the large model alone)'
+              : ` + ${p.tokenOverheadMs.toFixed(2)} ms per token`),
         )
-        .join('; '),
+        .join('\n'),
   );
   console.log(
     `\nprobe: cold load ${probe.coldLoadMs === undefined ? '–' : `${formatMs(probe.coldLoadMs)} ms`}` +

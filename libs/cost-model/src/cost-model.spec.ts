@@ -147,6 +147,29 @@ describe('CostModel with a profile', () => {
     );
   });
 
+  test("a device profile's fixed cost per token applies at its thread count", () => {
+    const model = plain.withProfile({
+      device: 'cpu',
+      hostBandwidth: [
+        { threads: 1, bytesPerSecond: 8e9, tokenOverheadMs: 0.25 },
+        { threads: 2, bytesPerSecond: 12e9, tokenOverheadMs: 8 },
+      ],
+    });
+    assert.deepEqual(model.hostFor('cpu').measuredTokenOverheadMs, [
+      { threads: 1, ms: 0.25 },
+      { threads: 2, ms: 8 },
+    ]);
+    const query: CostQuery = {
+      model: TOY_MODEL,
+      device: 'cpu',
+      gpuLayers: 0,
+      contextSize: 2048,
+      threads: 2,
+    };
+    // 460.05 MB at 12 GB/s = 38.3375 ms, + 8 + 4 × 0.25 + 0.001 ms.
+    assertClose(model.predictDecodeTokensPerSecond(query), 1000 / (38.3375 + 9.001));
+  });
+
   test('offload curves use the profile', () => {
     const curve = profiled.offloadCurve({
       model: TOY_MODEL,
@@ -232,6 +255,14 @@ describe('profile parsing', () => {
     assert.throws(
       () =>
         parseDeviceProfile({ device: 'cpu', hostBandwidth: [{ threads: 1, bytesPerSecond: -1 }] }),
+      /hostBandwidth/,
+    );
+    assert.throws(
+      () =>
+        parseDeviceProfile({
+          device: 'cpu',
+          hostBandwidth: [{ threads: 1, bytesPerSecond: 1e9, tokenOverheadMs: 'x' }],
+        }),
       /hostBandwidth/,
     );
     assert.deepEqual(parseDeviceProfile({ device: 'cpu', hostBandwidth: [] }), {

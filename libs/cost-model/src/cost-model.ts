@@ -132,7 +132,8 @@ export class CostModel {
 
   /**
    * The host figures for a device: the fleet's HostSpec with the probe's measurements in place
-   * of its defaults (per-thread rate from the fewest threads probed, the cap from the highest).
+   * of its defaults (per-thread rate from the fewest threads probed, the cap from the highest,
+   * and the fixed cost per token at each thread count where the probe fitted one).
    */
   hostFor(device: string): HostSpec {
     const probe = this.deviceProfile(device);
@@ -144,6 +145,10 @@ export class CostModel {
       host.memoryBandwidthPerThreadBytesPerSecond = fewest.bytesPerSecond / fewest.threads;
       host.memoryBandwidthBytesPerSecond = Math.max(...byThreads.map((p) => p.bytesPerSecond));
     }
+    const overheads = byThreads.flatMap((p) =>
+      p.tokenOverheadMs === undefined ? [] : [{ threads: p.threads, ms: p.tokenOverheadMs }],
+    );
+    if (overheads.length > 0) host.measuredTokenOverheadMs = overheads;
     if (probe.storageReadBytesPerSecond !== undefined) {
       host.storageReadBytesPerSecond = probe.storageReadBytesPerSecond;
     }

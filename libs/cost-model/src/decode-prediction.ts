@@ -1,4 +1,4 @@
-import { hostBandwidthBytesPerSecond } from './host-spec.js';
+import { hostBandwidthBytesPerSecond, hostTokenOverheadMs } from './host-spec.js';
 import { blockBytes, kvBytesPerTokenPerLayer } from './model-spec.js';
 import { DEFAULT_COST_ENVIRONMENT, type CostEnvironment, type Placement } from './placement.js';
 import { residencyOf } from './residency.js';
@@ -21,10 +21,13 @@ export interface DecodeBreakdown {
  * Decode is memory-bound: each token reads every block's weights, the whole output projection,
  * one row of token_embd and the KV of the kvTokens already in the sequence, once, wherever they
  * live. Time per token = GPU bytes / (GPU bandwidth × efficiency) + host bytes / host bandwidth
- * (threads) + overhead, where overhead = tokenOverheadMs + hostBlocks × layerOverheadMs +
- * gpuBlocks × gpuLayerOverheadMs + vocab × samplingNsPerVocabEntry. The two sides run one after
- * the other (a token passes the host blocks, then the GPU ones), so their times add, and the
- * throughput 1 / time falls hyperbolically, not linearly, as blocks leave the GPU.
+ * (threads) + overhead, where overhead = token overhead + hostBlocks × layerOverheadMs +
+ * gpuBlocks × gpuLayerOverheadMs + vocab × samplingNsPerVocabEntry, never below 0. The token
+ * overhead is the host probe's figure for the thread count when the token runs weights on the
+ * host's threads (a block or the output projection; see hostTokenOverheadMs), else the default
+ * tokenOverheadMs. The two sides run one after the other (a token passes the host blocks, then the
+ * GPU ones), so their times add, and the throughput 1 / time falls hyperbolically, not linearly,
+ * as blocks leave the GPU.
  */
 export function decodeBreakdown(
   placement: Placement,
@@ -47,11 +50,17 @@ export function decodeBreakdown(
   const gpuBandwidth = device.memoryBandwidthBytesPerSecond * factors.gpuBandwidthEfficiency;
   const gpuMs = gpuBytesRead === 0 ? 0 : (gpuBytesRead / gpuBandwidth) * MS_PER_SECOND;
   const hostMs = (hostBytesRead / hostBandwidthBytesPerSecond(host, threads)) * MS_PER_SECOND;
-  const overheadMs =
-    host.tokenOverheadMs +
-    residency.hostBlocks * host.layerOverheadMs +
-    residency.gpuBlocks * factors.gpuLayerOverheadMs +
-    (model.vocabSize * host.samplingNsPerVocabEntry) / 1e6;
+  const usesHostThreads = residency.hostBlocks > 0 || !residency.outputOnGpu;
+  const tokenOverheadMs = usesHostThreads
+    ? hostTokenOverheadMs(host, threads)
+    : host.tokenOverheadMs;
+  const overheadMs = Math.max(
+    0,
+    tokenOverheadMs +
+      residency.hostBlocks * host.layerOverheadMs +
+      residency.gpuBlocks * factors.gpuLayerOverheadMs +
+      (model.vocabSize * host.samplingNsPerVocabEntry) / 1e6,
+  );
   const msPerToken = gpuMs + hostMs + overheadMs;
   return {
     gpuBytesRead,
@@ -88,4 +97,53 @@ export function hostBandwidthFromDecode(
   const { hostBytesRead, overheadMs } = decodeBreakdown(hostOnly, 0, env);
   const streamingMs = MS_PER_SECOND / tokensPerSecond - overheadMs;
   return streamingMs > 0 ? (hostBytesRead / streamingMs) * MS_PER_SECOND : undefined;
+}
+
+/** One all-host decode the host probe measured: the model's placement and its rate. */
+export interface HostDecodeSample {
+  placement: Placement;
+  tokensPerSecond: number;
+}
+
+/** What two all-host decodes imply about a host at one thread count. */
+export interface HostDecodeFit {
+  /** Weight-streaming rate: the slope of time per token against bytes per token. */
+  bytesPerSecond: number;
+  /** Fixed cost per token beyond the per-block and sampling terms (HostSpec.measuredTokenOverheadMs). */
+  tokenOverheadMs: number;
+}
+
+/**
+ * Fits time per token = tokenOverhead + the formula's per-block and sampling terms + host bytes /
+ * bandwidth through two all-host decodes at the same thread count, one of a model that reads few
+ * bytes per token and one of a model that reads many: two unknowns, two equations. The overhead is
+ * a host property as much as the bandwidth is (on a 2-vCPU host two llama.cpp threads lose a core
+ * to the process's own threads for about the same time every token), so no per-model constant
+ * enters. A cost cannot be negative: where the line's intercept is (the formula's per-block cost
+ * already exceeds the host's whole fixed cost), the overhead is 0 and the large decode alone gives
+ * the bandwidth. Undefined unless the larger model reads more bytes and takes longer per token.
+ */
+export function hostDecodeFit(
+  small: HostDecodeSample,
+  large: HostDecodeSample,
+  env: CostEnvironment = DEFAULT_COST_ENVIRONMENT,
+): HostDecodeFit | undefined {
+  const noTokenOverhead = { ...env, host: { ...env.host, tokenOverheadMs: 0 } };
+  delete noTokenOverhead.host.measuredTokenOverheadMs;
+  const point = ({ placement, tokensPerSecond }: HostDecodeSample) => {
+    const { hostBytesRead, overheadMs } = decodeBreakdown(
+      { ...placement, gpuLayers: 0 },
+      0,
+      noTokenOverhead,
+    );
+    return { bytes: hostBytesRead, ms: MS_PER_SECOND / tokensPerSecond - overheadMs };
+  };
+  const a = point(small);
+  const b = point(large);
+  if (!(b.bytes > a.bytes && b.ms > a.ms)) return undefined;
+  const msPerByte = (b.ms - a.ms) / (b.bytes - a.bytes);
+  const tokenOverheadMs = a.ms - a.bytes * msPerByte;
+  if (tokenOverheadMs < 0)
+    return { bytesPerSecond: (b.bytes / b.ms) * MS_PER_SECOND, tokenOverheadMs: 0 };
+  return { bytesPerSecond: MS_PER_SECOND / msPerByte, tokenOverheadMs };
 }

@@ -28,6 +28,13 @@ export interface HostSpec {
   loadSetupMs: number;
   /** Fixed host cost per generated token: batch submission, graph build, the engine's bookkeeping. */
   tokenOverheadMs: number;
+  /**
+   * The host probe's fixed cost per token at each thread count it measured, in place of
+   * tokenOverheadMs for tokens that run on the host's CPU threads (see hostTokenOverheadMs). It
+   * holds what a token costs beyond streaming its bytes and the per-block and sampling terms:
+   * on a 2-vCPU host, the wait of a llama.cpp thread whose core the process's own threads took.
+   */
+  measuredTokenOverheadMs?: readonly { threads: number; ms: number }[];
   /** Fixed cost per host-resident block per token: about thirty graph nodes to dispatch. */
   layerOverheadMs: number;
   /** Sampling cost per vocabulary entry per token (logits copy, candidate sort). */
@@ -62,6 +69,18 @@ export function assertThreads(threads: number): void {
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`threads must be a positive integer (got ${threads})`);
   }
+}
+
+/**
+ * Fixed cost per token of a decode that runs on `threads` host threads: the probe's figure at that
+ * thread count, else at the nearest count below it (the fewest measured when none is below), else
+ * tokenOverheadMs.
+ */
+export function hostTokenOverheadMs(host: HostSpec, threads: number): number {
+  const measured = [...(host.measuredTokenOverheadMs ?? [])].sort((a, b) => a.threads - b.threads);
+  const first = measured[0];
+  if (first === undefined) return host.tokenOverheadMs;
+  return measured.filter((m) => m.threads <= threads).at(-1)?.ms ?? first.ms;
 }
 
 /** Weight-streaming rate of `threads` threads: linear per thread up to the host's total. */

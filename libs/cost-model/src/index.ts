@@ -50,6 +50,7 @@ export {
   hostBandwidthBytesPerSecond,
   hostCopyBytesPerSecond,
   hostFlopsPerSecond,
+  hostTokenOverheadMs,
   type HostSpec,
 } from './host-spec.js';
 export { DEFAULT_ENGINE_FACTORS, type EngineFactors } from './engine-factors.js';
@@ -69,8 +70,11 @@ export {
 export {
   decodeBreakdown,
   hostBandwidthFromDecode,
+  hostDecodeFit,
   predictDecodeTokensPerSecond,
   type DecodeBreakdown,
+  type HostDecodeFit,
+  type HostDecodeSample,
 } from './decode-prediction.js';
 export {
   OP_OFFLOAD_MIN_BATCH,

@@ -42,8 +42,11 @@ export interface ModelProfile {
 /** What the host probe measured where a device is installed. */
 export interface DeviceProfile {
   device: string;
-  /** Weight-streaming bandwidth at each thread count probed (at least 1 thread and all). */
-  hostBandwidth: { threads: number; bytesPerSecond: number }[];
+  /**
+   * Weight-streaming bandwidth at each thread count probed (at least 1 thread and all), and where
+   * the probe fitted it, the fixed cost per token at that count (HostSpec.measuredTokenOverheadMs).
+   */
+  hostBandwidth: { threads: number; bytesPerSecond: number; tokenOverheadMs?: number }[];
   storageReadBytesPerSecond?: number;
   pageCacheReadBytesPerSecond?: number;
   updatedAt?: number;
@@ -229,7 +232,11 @@ export function parseDeviceProfile(value: unknown): DeviceProfile {
   if (
     !Array.isArray(bandwidth) ||
     !bandwidth.every(
-      (p) => isRecord(p) && Number.isInteger(p.threads) && positive(p.bytesPerSecond),
+      (p) =>
+        isRecord(p) &&
+        Number.isInteger(p.threads) &&
+        positive(p.bytesPerSecond) &&
+        (p.tokenOverheadMs === undefined || Number.isFinite(p.tokenOverheadMs)),
     )
   ) {
     fail('hostBandwidth');

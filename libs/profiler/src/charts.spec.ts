@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CostModel, syntheticModelSpec } from '#switchyard/cost-model';
 import { ChartScale, tickLabel } from './chart-scale.js';
+import { measuredCurveChartSvg } from './measured-curve-chart.js';
 import { preemptionChartSvg } from './preemption-chart.js';
 import type { PreemptionBreakdown } from './preemption-breakdown.js';
 import { sensitivityChartSvg } from './sensitivity-chart.js';
@@ -88,5 +89,32 @@ describe('preemptionChartSvg', () => {
     assert.equal(count(svg, /<rect x=/g), 4 + 7);
     assert.match(svg, />5\.0 ms · 2\.0 MiB</);
     assert.match(svg, />reload \(cold\): not measured</);
+  });
+});
+
+describe('measuredCurveChartSvg', () => {
+  it('draws a dot per measured point and a line per prediction in each panel', () => {
+    const series = (label: string, scale: number) => ({
+      label,
+      points: [0, 1, 2, 3].map((gpuLayers) => ({
+        gpuLayers,
+        tokensPerSecond: scale * (gpuLayers + 1),
+      })),
+    });
+    const svg = measuredCurveChartSvg({
+      title: 'Device check',
+      subtitle: 'measured on a <GPU>',
+      panels: ['a', 'b'].map((title) => ({
+        title,
+        maxGpuLayers: 3,
+        measured: series('measured', 10),
+        predicted: [series('formula', 12), series('other', 9)],
+      })),
+    });
+    // 4 dots per panel, and the legend's.
+    assert.equal(count(svg, /<circle/g), 2 * 4 + 1);
+    assert.equal(count(svg, /<polyline/g), 2 * 2);
+    assert.match(svg, /measured on a &lt;GPU&gt;/);
+    assert.match(svg, /<title>2 layers: 30\.0 tok\/s<\/title>/);
   });
 });

@@ -6,60 +6,54 @@ import {
   DEVICE_CATALOG,
   decodeBreakdown,
   hostBandwidthFromDecode,
+  hostDecodeFit,
   modelSpecFromInfo,
   type CostEnvironment,
   type DeviceProfile,
   type ModelSpec,
+  type Placement,
 } from '#switchyard/cost-model';
 import { LlamaEngine } from '#switchyard/engine';
 import { readModelInfo, writeSyntheticModel, type SyntheticModelShape } from '#switchyard/gguf';
 import { CpuLoadMeter } from './cpu-load-meter.js';
 import { evictFromPageCache, type PageCacheEviction } from './page-cache.js';
+import { PROBE_MODEL_SHAPE, PROBE_OVERHEAD_MODEL_SHAPE } from './probe-shapes.js';
 import { promptOfTokens } from './prompt-text.js';
 import { median, spread } from './statistics.js';
 
-/**
- * The probe's model: 16 blocks of 30 MB of Q8_0 weights (480 MB, 15× a 32 MiB L3) and a
- * 1,024-token vocabulary, so that over 99 % of the bytes a token reads are block matmuls. Its
- * widths (1,536 and 4,096, full multi-head attention) are none of the presets', so the presets'
- * decode predictions are not this measurement read back.
- */
-export const PROBE_MODEL_SHAPE: SyntheticModelShape = {
-  name: 'host-probe',
-  dim: 1536,
-  layers: 16,
-  heads: 12,
-  kvHeads: 12,
-  ffDim: 4096,
-  vocabSize: 1024,
-  contextLength: 512,
-  type: 'Q8_0',
-  seed: 7,
-};
-
 /** How to probe; every field has a default. */
 export interface HostProbeOptions {
-  /** Folder for the probe model (written, then deleted); default the OS temp folder. */
+  /** Folder for the probe models (written, then deleted); default the OS temp folder. */
   dir?: string;
-  /** The model to decode (default PROBE_MODEL_SHAPE; tests pass a small one). */
+  /** The bandwidth model (default PROBE_MODEL_SHAPE; tests pass a small one). */
   shape?: SyntheticModelShape;
+  /** The overhead model, few bytes per token (default PROBE_OVERHEAD_MODEL_SHAPE). */
+  overheadShape?: SyntheticModelShape;
   /** Tokens decoded per run (default 32) and runs per thread count (default 3; the median counts). */
   decodeTokens?: number;
   runs?: number;
-  /** Host overheads subtracted from each token's time (default: the cost model's defaults). */
+  /** Per-block and sampling overheads of the formula (default: the cost model's defaults). */
   env?: CostEnvironment;
   onProgress?: (message: string) => void;
 }
 
-/** One thread count's decode of the probe model and the bandwidth it implies. */
-export interface HostProbePoint {
-  threads: number;
+/** One model's decode at one thread count. */
+export interface ProbeDecode {
   tokensPerSecond: number;
   /** Each run's rate, to judge the noise. */
   runs: number[];
   /** Bytes the formula says one token reads (blocks, output, one embedding row). */
   bytesPerToken: number;
+}
+
+/** One thread count's two decodes and what they imply about the host. */
+export interface HostProbePoint extends ProbeDecode {
+  threads: number;
+  /** The overhead model's decode; the fields above are the bandwidth model's. */
+  overhead: ProbeDecode;
   bytesPerSecond: number;
+  /** Fixed cost per token beyond the formula's per-block and sampling terms; absent if unfitted. */
+  tokenOverheadMs?: number;
   /** Share of the machine other processes used meanwhile (see CpuLoadMeter). */
   otherLoad: number;
 }
@@ -75,16 +69,23 @@ export interface HostProbeResult {
 }
 
 const NAME = 'host-probe';
+const OVERHEAD_NAME = 'host-probe-overhead';
+
+interface ProbeModel {
+  path: string;
+  spec: ModelSpec;
+}
 
 /**
- * Measures the host's weight-streaming bandwidth by decoding a synthetic model much larger than
- * the last-level cache with llama.cpp itself, on the CPU: bandwidth = bytes read per token /
- * (time per token − the formula's fixed overheads), as hostBandwidthFromDecode defines it. A
- * memcpy or a JavaScript loop would time other work per byte than llama.cpp's SIMD Q8_0 dot
- * products, which on small hosts bound the rate before DRAM does. The file's first load, after
- * evicting it from the page cache, gives the storage read rate the same way: bytes / (ms − the
- * fixed setup). No page-cache rate is derived: a warm load of these files takes about the fixed
- * setup alone (it maps pages and parses the vocabulary), so bytes / (ms − setup) would be noise.
+ * Measures the host with llama.cpp itself, on the CPU, at each thread count: it decodes a
+ * synthetic model much larger than the last-level cache and one of the same depth and vocabulary
+ * that reads almost no bytes, and fits time per token = fixed cost + bytes / bandwidth through
+ * the two (hostDecodeFit). A memcpy or a JavaScript loop would time other work per byte than
+ * llama.cpp's SIMD Q8_0 dot products, which on small hosts bound the rate before DRAM does; one
+ * decode alone would charge a fixed per-token cost (a thread waiting for a core) to the bandwidth.
+ * The large file's first load, after evicting it from the page cache, gives the storage read rate:
+ * bytes / (ms − the fixed setup). No page-cache rate is derived: a warm load of these files takes
+ * about the fixed setup alone (it maps pages and parses the vocabulary), so it would be noise.
  */
 export class HostBandwidthProbe {
   private readonly points: HostProbePoint[] = [];
@@ -92,78 +93,115 @@ export class HostBandwidthProbe {
   private coldLoadMs?: number;
 
   private constructor(
-    private readonly path: string,
-    private readonly spec: ModelSpec,
+    private readonly large: ProbeModel,
+    private readonly small: ProbeModel,
     private readonly eviction: PageCacheEviction,
     private readonly options: HostProbeOptions,
   ) {}
 
-  /** Writes the probe model and evicts it from the page cache, so the first load is cold. */
+  /** Writes the two probe models and evicts the large one from the page cache (a cold load). */
   static async create(options: HostProbeOptions = {}): Promise<HostBandwidthProbe> {
-    const shape = options.shape ?? PROBE_MODEL_SHAPE;
-    const path = join(options.dir ?? tmpdir(), `${NAME}-${process.pid}.gguf`);
-    options.onProgress?.(`host probe: writing ${shape.name} (${shape.layers} blocks, Q8_0)`);
-    await writeSyntheticModel(path, shape);
-    const spec = modelSpecFromInfo(await readModelInfo(path, shape.name));
-    return new HostBandwidthProbe(path, spec, await evictFromPageCache(path), options);
+    const write = async (shape: SyntheticModelShape, name: string): Promise<ProbeModel> => {
+      const path = join(options.dir ?? tmpdir(), `${name}-${process.pid}.gguf`);
+      options.onProgress?.(`host probe: writing ${shape.name} (${shape.layers} blocks, Q8_0)`);
+      await writeSyntheticModel(path, shape);
+      return { path, spec: modelSpecFromInfo(await readModelInfo(path, shape.name)) };
+    };
+    const large = await write(options.shape ?? PROBE_MODEL_SHAPE, NAME);
+    const small = await write(options.overheadShape ?? PROBE_OVERHEAD_MODEL_SHAPE, OVERHEAD_NAME);
+    const eviction = await evictFromPageCache(large.path);
+    return new HostBandwidthProbe(large, small, eviction, options);
   }
 
-  /** Decodes the probe model on a CPU engine at the engine's thread count. */
+  /** Decodes both probe models on a CPU engine at the engine's thread count. */
   async measure(engine: LlamaEngine): Promise<HostProbePoint> {
     const { threads } = engine;
     const env = this.options.env ?? DEFAULT_COST_ENVIRONMENT;
+    const meter = CpuLoadMeter.start();
+    const large = await this.decode(engine, NAME, this.large, true);
+    const overhead = await this.decode(engine, OVERHEAD_NAME, this.small, false);
+    const otherLoad = meter.otherShare();
+    const at = (model: ProbeModel): Placement => ({
+      model: model.spec,
+      device: DEVICE_CATALOG.cpu,
+      gpuLayers: 0,
+      contextSize: 256,
+      threads,
+    });
+    const fit = hostDecodeFit(
+      { placement: at(this.small), tokensPerSecond: overhead.tokensPerSecond },
+      { placement: at(this.large), tokensPerSecond: large.tokensPerSecond },
+      env,
+    );
+    // Without a fit (the overhead model no faster than the large one: a disturbed run), the
+    // large model's decode alone gives the bandwidth, as the formula's default overheads imply.
+    const bytesPerSecond =
+      fit?.bytesPerSecond ?? hostBandwidthFromDecode(at(this.large), large.tokensPerSecond, env);
+    if (bytesPerSecond === undefined) {
+      throw new Error(
+        `host probe: ${large.tokensPerSecond.toFixed(1)} tokens/s at ${threads} threads is ` +
+          'faster than the fixed overheads allow; the probe model is too small for this host',
+      );
+    }
+    const point: HostProbePoint = {
+      threads,
+      ...large,
+      overhead,
+      bytesPerSecond,
+      ...(fit === undefined ? {} : { tokenOverheadMs: fit.tokenOverheadMs }),
+      otherLoad,
+    };
+    this.points.push(point);
+    this.options.onProgress?.(
+      `host probe: ${threads} thread(s): ${large.tokensPerSecond.toFixed(1)} and ` +
+        `${overhead.tokensPerSecond.toFixed(1)} tokens/s (spread ${(spread(large.runs) * 100).toFixed(0)} ` +
+        `and ${(spread(overhead.runs) * 100).toFixed(0)} %, other load ${(otherLoad * 100).toFixed(0)} %)` +
+        ` → ${(bytesPerSecond / 1e9).toFixed(2)} GB/s` +
+        (fit === undefined ? ', no fit' : ` + ${fit.tokenOverheadMs.toFixed(2)} ms per token`),
+    );
+    return point;
+  }
+
+  /** Loads one probe model (timing the load), decodes it `runs` times, unloads it. */
+  private async decode(
+    engine: LlamaEngine,
+    name: string,
+    model: ProbeModel,
+    timeLoads: boolean,
+  ): Promise<ProbeDecode> {
     const runs = this.options.runs ?? 3;
     const decodeTokens = this.options.decodeTokens ?? 32;
     const load = () =>
-      engine.loadModel({ name: NAME, path: this.path, gpuLayers: 0, contextSize: 256, slots: 1 });
+      engine.loadModel({ name, path: model.path, gpuLayers: 0, contextSize: 256, slots: 1 });
     const first = await load();
-    if (this.points.length === 0 && this.eviction.evicted) this.coldLoadMs = first.loadMs;
-    else this.warmLoads.push(first.loadMs);
+    if (timeLoads) {
+      if (this.points.length === 0 && this.eviction.evicted) this.coldLoadMs = first.loadMs;
+      else this.warmLoads.push(first.loadMs);
+    }
     try {
-      await engine.unloadModel(NAME);
-      this.warmLoads.push((await load()).loadMs);
-      const { prompt } = await promptOfTokens(engine, NAME, 8);
-      const request = { model: NAME, prompt, temperature: 0 };
+      if (timeLoads) {
+        await engine.unloadModel(name);
+        this.warmLoads.push((await load()).loadMs);
+      }
+      const { prompt } = await promptOfTokens(engine, name, 8);
+      const request = { model: name, prompt, temperature: 0 };
       await engine.generate({ ...request, maxTokens: 4 });
-      const meter = CpuLoadMeter.start();
       const rates: number[] = [];
       for (let run = 0; run < runs; run++) {
         const result = await engine.generate({ ...request, maxTokens: decodeTokens });
         rates.push(result.timings.decodeTokensPerSecond);
       }
-      const otherLoad = meter.otherShare();
-      const tokensPerSecond = median(rates);
       const placement = {
-        model: this.spec,
+        model: model.spec,
         device: DEVICE_CATALOG.cpu,
         gpuLayers: 0,
         contextSize: 256,
-        threads,
+        threads: engine.threads,
       };
-      const bytesPerSecond = hostBandwidthFromDecode(placement, tokensPerSecond, env);
-      if (bytesPerSecond === undefined) {
-        throw new Error(
-          `host probe: ${tokensPerSecond.toFixed(1)} tokens/s at ${threads} threads is faster ` +
-            'than the fixed overheads allow; the probe model is too small for this host',
-        );
-      }
-      const point: HostProbePoint = {
-        threads,
-        tokensPerSecond,
-        runs: rates,
-        bytesPerToken: decodeBreakdown(placement, 0, env).hostBytesRead,
-        bytesPerSecond,
-        otherLoad,
-      };
-      this.points.push(point);
-      this.options.onProgress?.(
-        `host probe: ${threads} thread(s): ${tokensPerSecond.toFixed(1)} tokens/s ` +
-          `(spread ${(spread(rates) * 100).toFixed(0)} %, other load ${(otherLoad * 100).toFixed(0)} %)` +
-          ` → ${(bytesPerSecond / 1e9).toFixed(2)} GB/s`,
-      );
-      return point;
+      const { hostBytesRead } = decodeBreakdown(placement, 0, this.options.env);
+      return { tokensPerSecond: median(rates), runs: rates, bytesPerToken: hostBytesRead };
     } finally {
-      await engine.unloadModel(NAME, { force: true });
+      await engine.unloadModel(name, { force: true });
     }
   }
 
@@ -171,8 +209,9 @@ export class HostBandwidthProbe {
   result(device: string, at: number = Date.now()): HostProbeResult {
     if (this.points.length === 0) throw new Error('host probe: nothing measured');
     const setupMs = (this.options.env ?? DEFAULT_COST_ENVIRONMENT).host.loadSetupMs;
+    const { fileBytes } = this.large.spec;
     const rate = (ms: number | undefined) =>
-      ms !== undefined && ms > setupMs ? (this.spec.fileBytes / (ms - setupMs)) * 1000 : undefined;
+      ms !== undefined && ms > setupMs ? (fileBytes / (ms - setupMs)) * 1000 : undefined;
     const warmLoadMs = median(this.warmLoads);
     const storage = rate(this.coldLoadMs);
     const points = [...this.points].sort((a, b) => a.threads - b.threads);
@@ -182,21 +221,23 @@ export class HostBandwidthProbe {
         hostBandwidth: points.map((p) => ({
           threads: p.threads,
           bytesPerSecond: p.bytesPerSecond,
+          ...(p.tokenOverheadMs === undefined ? {} : { tokenOverheadMs: p.tokenOverheadMs }),
         })),
         ...(storage === undefined ? {} : { storageReadBytesPerSecond: storage }),
         updatedAt: at,
       },
       points,
-      fileBytes: this.spec.fileBytes,
+      fileBytes,
       ...(this.coldLoadMs === undefined ? {} : { coldLoadMs: this.coldLoadMs }),
       warmLoadMs,
       eviction: this.eviction,
     };
   }
 
-  /** Deletes the probe model. */
+  /** Deletes the probe models. */
   async dispose(): Promise<void> {
-    await rm(this.path, { force: true });
+    await rm(this.large.path, { force: true });
+    await rm(this.small.path, { force: true });
   }
 }
 

@@ -3,12 +3,13 @@ export { cachedBytes, evictFromPageCache, type PageCacheEviction } from './page-
 export { countPromptTokens, promptOfTokens } from './prompt-text.js';
 export { median, spread } from './statistics.js';
 export { CpuLoadMeter, waitForQuiet } from './cpu-load-meter.js';
+export { PROBE_MODEL_SHAPE, PROBE_OVERHEAD_MODEL_SHAPE } from './probe-shapes.js';
 export {
   HostBandwidthProbe,
-  PROBE_MODEL_SHAPE,
   probeHostBandwidth,
   type HostProbeOptions,
   type HostProbePoint,
+  type ProbeDecode,
   type HostProbeResult,
 } from './host-bandwidth-probe.js';
 export {
@@ -44,6 +45,12 @@ export {
   type SensitivityModel,
 } from './sensitivity-chart.js';
 export { preemptionChartSvg } from './preemption-chart.js';
+export {
+  measuredCurveChartSvg,
+  type CurveSeries,
+  type MeasuredCurveChartInput,
+  type MeasuredCurvePanel,
+} from './measured-curve-chart.js';
 export {
   LiveProfileRefresher,
   type LiveProfileOptions,

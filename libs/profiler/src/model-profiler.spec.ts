@@ -13,6 +13,7 @@ import {
 import { LlamaEngine } from '#switchyard/engine';
 import { MODEL_PRESETS, readModelInfo, writeSyntheticModel } from '#switchyard/gguf';
 import { probeHostBandwidth } from './host-bandwidth-probe.js';
+import { PROBE_OVERHEAD_MODEL_SHAPE } from './probe-shapes.js';
 import { PROFILER_MODEL_PREFIX, profileModel, type ModelMeasurement } from './model-profiler.js';
 import { preemptionBreakdown } from './preemption-breakdown.js';
 import { buildModelProfile } from './profile-builder.js';
@@ -141,7 +142,7 @@ describe('profileModel on the 5 M model (real node-llama-cpp)', () => {
 });
 
 describe('probeHostBandwidth (small probe model)', () => {
-  it('turns the decode rate into bytes per second with the formula', async () => {
+  it('fits bytes per second and a fixed cost per token through its two decodes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sy-probe-'));
     try {
       const shape = { ...MODEL_PRESETS['synth-50m'], name: 'small-probe' };
@@ -155,22 +156,38 @@ describe('probeHostBandwidth (small probe model)', () => {
       const profile = parseDeviceProfile(JSON.parse(JSON.stringify(result.profile)));
       assert.equal(profile.device, 'cpu');
       const [point] = result.points;
+      const { tokenOverheadMs } = point!;
       assert.deepEqual(profile.hostBandwidth, [
-        { threads: 1, bytesPerSecond: point!.bytesPerSecond },
+        {
+          threads: 1,
+          bytesPerSecond: point!.bytesPerSecond,
+          ...(tokenOverheadMs === undefined ? {} : { tokenOverheadMs }),
+        },
       ]);
       assert.equal(point!.runs.length, 2);
-      // bandwidth = bytes per token / (time per token − the formula's fixed overhead).
+      assert.equal(point!.overhead.runs.length, 2);
+      // The formula's per-block and sampling terms of each model (no token overhead).
       const host = DEFAULT_COST_ENVIRONMENT.host;
-      const overheadMs =
-        host.tokenOverheadMs +
-        shape.layers * host.layerOverheadMs +
-        (shape.vocabSize * host.samplingNsPerVocabEntry) / 1e6;
-      const expected = point!.bytesPerToken / (1 / point!.tokensPerSecond - overheadMs / 1000);
-      assert.ok(Math.abs(point!.bytesPerSecond / expected - 1) < 1e-9);
+      const fixedMs = (s: { layers: number; vocabSize: number }) =>
+        s.layers * host.layerOverheadMs + (s.vocabSize * host.samplingNsPerVocabEntry) / 1e6;
+      const large = 1000 / point!.tokensPerSecond - fixedMs(shape);
+      const small = 1000 / point!.overhead.tokensPerSecond - fixedMs(PROBE_OVERHEAD_MODEL_SHAPE);
+      if (tokenOverheadMs === undefined) {
+        // A disturbed run, the small model no faster: the large decode alone, as before.
+        const expected = point!.bytesPerToken / ((large - host.tokenOverheadMs) / 1000);
+        assert.ok(Math.abs(point!.bytesPerSecond / expected - 1) < 1e-9);
+      } else {
+        // time = tokenOverhead + fixed + bytes / bandwidth, through both points.
+        const msPerByte = (large - small) / (point!.bytesPerToken - point!.overhead.bytesPerToken);
+        assert.ok(Math.abs(point!.bytesPerSecond * (msPerByte / 1000) - 1) < 1e-9);
+        const overhead = small - point!.overhead.bytesPerToken * msPerByte;
+        assert.ok(Math.abs(tokenOverheadMs - overhead) < 1e-9);
+      }
       // Blocks, the output projection and one embedding row: about the file, less one matrix.
       assert.ok(
         point!.bytesPerToken > 0.7 * result.fileBytes && point!.bytesPerToken < result.fileBytes,
       );
+      assert.ok(point!.overhead.bytesPerToken < point!.bytesPerToken / 10);
       if (result.coldLoadMs !== undefined) assert.equal(result.eviction.evicted, true);
       assert.deepEqual(await readdir(dir), []);
     } finally {
