@@ -66,10 +66,12 @@ describe('the HTML report', () => {
       assert.equal(drawn.get(`${p}: jobs waiting`)!.length, 3, p);
       const memory = drawn.get(`${p}: memory per worker`)!;
       assert.equal(memory.length, 2, p);
-      assert.ok(
-        memory.some((d) => new Set(d.match(/V[\d.]+/g)).size > 1),
-        p,
-      );
+      // Every height a line takes (its start and each vertical step): not one flat line at zero.
+      const heights = memory.flatMap((d) => [
+        ...[...d.matchAll(/^M[\d.]+ ([\d.]+)/g)].map((m) => m[1]),
+        ...[...d.matchAll(/V([\d.]+)/g)].map((m) => m[1]),
+      ]);
+      assert.ok(new Set(heights).size > 1, p);
     }
   });
 
