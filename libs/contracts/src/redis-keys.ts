@@ -88,6 +88,11 @@ export class RedisKeys {
     return `${this.prefix}:rate:${keyId}:${window}`;
   }
 
+  /** Sorted set of the ids of one tenant's unfinished jobs (its queued-jobs cap counts them). */
+  tenantOpenJobs(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:open-jobs`;
+  }
+
   /** Sorted set of one tenant's batch ids by creation time (ms), for its listing. */
   tenantBatches(tenant: string): string {
     return `${this.prefix}:tenant:${tenant}:batches`;

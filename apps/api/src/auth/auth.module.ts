@@ -4,6 +4,7 @@ import { ApiEnv } from '../config/api-env.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { ApiKeyRegistry } from './api-key-registry.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
+import { TenantQuota } from './tenant-quota.js';
 
 /** API keys and the guard that checks them on every route. */
 @Global()
@@ -29,7 +30,8 @@ import { RateLimitGuard } from './rate-limit.guard.js';
     // Guards run in this order: who is calling, then whether they may call again.
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
+    TenantQuota,
   ],
-  exports: [ApiKeyRegistry],
+  exports: [ApiKeyRegistry, TenantQuota],
 })
 export class AuthModule {}

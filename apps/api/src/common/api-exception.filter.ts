@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import { TenantQuota, TenantQuotaExceeded } from '../auth/tenant-quota.js';
 import { isOpenAiPath, toOpenAiError } from './openai-error.js';
 
 /** The body of every error answer. */
@@ -42,6 +43,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
       // A stream already under way cannot change its status; toBody logged a 500 already.
       response.end();
       return;
+    }
+    if (exception instanceof TenantQuotaExceeded) {
+      response.setHeader('retry-after', String(TenantQuota.retryAfterSeconds));
     }
     response.status(body.statusCode).json(isOpenAiPath(body.path) ? toOpenAiError(body) : body);
   }

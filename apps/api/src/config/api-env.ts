@@ -69,4 +69,12 @@ export class ApiEnv extends CommonEnv {
   @IsInt()
   @Min(0)
   RATE_LIMIT_PER_MINUTE: number = 0;
+
+  /**
+   * Unfinished jobs (queued or running) one tenant may have at once, across replicas; a
+   * submission past it is a 429 and enqueues nothing. 0 (default) turns the cap off.
+   */
+  @IsInt()
+  @Min(0)
+  TENANT_MAX_QUEUED: number = 0;
 }

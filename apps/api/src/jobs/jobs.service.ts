@@ -18,6 +18,7 @@ import {
 } from '#switchyard/contracts';
 import { JobStream, MessageStream, type JobsQueue } from '#switchyard/fleet';
 import { canSee, type Caller, SYSTEM_CALLER } from '../auth/caller.js';
+import { TenantQuota } from '../auth/tenant-quota.js';
 import { ApiValidationPipe } from '../common/api-validation.pipe.js';
 import type { FieldError } from '../common/field-error.js';
 import { ApiEnv } from '../config/api-env.js';
@@ -66,6 +67,7 @@ export class JobsService {
     private readonly env: ApiEnv,
     private readonly models: ModelsService,
     private readonly idempotency: IdempotencyStore,
+    private readonly quota: TenantQuota,
   ) {}
 
   /**
@@ -91,7 +93,13 @@ export class JobsService {
       if (existing) return { ...accepted(id, existing), state: existing.state, replayed: true };
     }
     const data = this.toJobData(request, requestId, caller.tenant);
-    await this.queue.add(INFER_JOB_NAME, data, this.jobOptions(id, data));
+    await this.quota.reserve(caller.tenant, [id]);
+    try {
+      await this.queue.add(INFER_JOB_NAME, data, this.jobOptions(id, data));
+    } catch (error) {
+      await this.quota.release(caller.tenant, [id]);
+      throw error;
+    }
     return { ...accepted(id, data), replayed: false };
   }
 
@@ -133,7 +141,15 @@ export class JobsService {
         results.push({ index, error: refusal(error) });
       }
     }
-    await this.enqueueMany(jobs);
+    // All or nothing: past the tenant's cap the whole submission is refused (429).
+    const ids = jobs.map((job) => job.id);
+    await this.quota.reserve(caller.tenant, ids);
+    try {
+      await this.enqueueMany(jobs);
+    } catch (error) {
+      await this.quota.release(caller.tenant, ids);
+      throw error;
+    }
     return { accepted: jobs.length, refused: items.length - jobs.length, items: results };
   }
 
