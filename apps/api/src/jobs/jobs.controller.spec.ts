@@ -105,7 +105,8 @@ describe('JobsController', () => {
     assert.equal(response.headers['x-request-id'], 'req-42');
     const job = await ctx.queue.getJob(id);
     assert.ok(job);
-    assert.equal(job.name, 'infer');
+    // Bull Board lists jobs by name: model and class.
+    assert.equal(job.name, 'tiny · batch');
     assert.equal(job.opts.priority, 300);
     assert.equal(job.opts.attempts, 1);
     assert.deepEqual(job.opts.removeOnComplete, { age: 86400 });

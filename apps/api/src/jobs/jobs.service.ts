@@ -38,8 +38,10 @@ import {
 } from './job-view.mapper.js';
 import type { InferenceRequest } from './inference-request.js';
 
-/** The BullMQ job name of an inference request. */
-export const INFER_JOB_NAME = 'infer';
+/** The BullMQ job name of an inference request: its model and class, as Bull Board lists it. */
+export function inferJobName(data: Pick<JobData, 'model' | 'priority'>): string {
+  return `${data.model} · ${data.priority}`;
+}
 
 /** How long a cancel request waits for the scheduler to pick it up, in seconds. */
 const CANCEL_REQUEST_TTL_SECONDS = 3600;
@@ -95,7 +97,7 @@ export class JobsService {
     const data = this.toJobData(request, requestId, caller.tenant);
     await this.quota.reserve(caller.tenant, [id]);
     try {
-      await this.queue.add(INFER_JOB_NAME, data, this.jobOptions(id, data));
+      await this.queue.add(inferJobName(data), data, this.jobOptions(id, data));
     } catch (error) {
       await this.quota.release(caller.tenant, [id]);
       throw error;
@@ -179,7 +181,7 @@ export class JobsService {
     if (jobs.length === 0) return;
     await this.queue.addBulk(
       jobs.map(({ id, data }) => ({
-        name: INFER_JOB_NAME,
+        name: inferJobName(data),
         data,
         opts: this.jobOptions(id, data),
       })),
