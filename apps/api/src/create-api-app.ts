@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { logLevelsFrom } from '#switchyard/contracts';
+import type { LogLevelName } from '#switchyard/contracts';
+import { loggerFor } from '#switchyard/logging';
 import type { JobsQueue } from '#switchyard/fleet';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
@@ -24,7 +25,7 @@ const JSON_BODY_LIMIT = '8mb';
  */
 export async function createApiApp(env: ApiEnv): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(env), {
-    logger: logLevelsFrom(env.LOG_LEVEL),
+    logger: loggerFor('api', env.LOG_FORMAT, env.LOG_LEVEL as LogLevelName),
     bodyParser: false,
   });
   app.use(app.get(ApiMetrics).middleware());

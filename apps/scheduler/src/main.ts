@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { InvalidEnvironmentError, loadEnv, logLevelsFrom } from '#switchyard/contracts';
+import { InvalidEnvironmentError, loadEnv, type LogLevelName } from '#switchyard/contracts';
+import { loggerFor } from '#switchyard/logging';
 import { SchedulerEnv } from './scheduler-env.js';
 import { SchedulerModule } from './scheduler.module.js';
 
 async function main(): Promise<void> {
   const env = loadEnv(SchedulerEnv);
   const app = await NestFactory.createApplicationContext(SchedulerModule.forEnv(env), {
-    logger: logLevelsFrom(env.LOG_LEVEL),
+    logger: loggerFor('scheduler', env.LOG_FORMAT, env.LOG_LEVEL as LogLevelName),
   });
   await app.init();
   // Close (drain, hand jobs back, deregister) on a signal, then exit 0: a clean stop, not a kill.

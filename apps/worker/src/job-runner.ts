@@ -66,6 +66,8 @@ export class JobRunner {
   /** This run's decode speed once it ended, and its preemption record when it was preempted. */
   decodeTokensPerSecond = 0;
   preemptionRecord?: PreemptionRecord;
+  /** The api request that submitted the job (x-request-id), for the worker's log lines. */
+  requestId?: string;
   /** Settles when the job has left this worker. */
   done: Promise<unknown> = Promise.resolve();
 
@@ -91,6 +93,7 @@ export class JobRunner {
     const { jobId, lockToken } = this.command;
     const job = await Job.fromId<JobData, JobResult>(this.ctx.queue, jobId);
     if (!job) return 'lost';
+    this.requestId = job.data.requestId;
     if (!(await job.extendLock(lockToken, this.ctx.lockMs).catch(() => 0))) {
       this.logger.warn(`job ${jobId}: its lock is no longer ours; dropping it`);
       return 'lost';

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { InvalidEnvironmentError, loadEnv, logLevelsFrom } from '#switchyard/contracts';
+import { InvalidEnvironmentError, loadEnv, type LogLevelName } from '#switchyard/contracts';
+import { loggerFor } from '#switchyard/logging';
 import { WorkerEnv } from './worker-env.js';
 import { WorkerModule } from './worker.module.js';
 
 async function main(): Promise<void> {
   const env = loadEnv(WorkerEnv);
   const app = await NestFactory.createApplicationContext(WorkerModule.forEnv(env), {
-    logger: logLevelsFrom(env.LOG_LEVEL),
+    logger: loggerFor('worker', env.LOG_FORMAT, env.LOG_LEVEL as LogLevelName),
   });
   await app.init();
   // Close (drain, hand jobs back, deregister) on a signal, then exit 0: a clean stop, not a kill.

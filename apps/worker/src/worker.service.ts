@@ -412,7 +412,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         this.runners.delete(command.jobId);
         this.metrics.recordRun(command.model, runner, outcome);
         this.heartbeatNow();
-        this.logger.log(`job ${command.jobId} ${outcome}`);
+        const request = runner.requestId ? ` (request ${runner.requestId})` : '';
+        this.logger.log(`job ${command.jobId} ${outcome}${request}`);
         await this.emit({
           type: 'job-finished',
           workerId: this.id,

@@ -34,4 +34,9 @@ export class CommonEnv {
     message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
   })
   LOG_LEVEL = 'log';
+
+  /** `text` (readable lines, for development) or `json` (one JSON object per line, through pino). */
+  @IsString()
+  @Matches(/^(text|json)$/, { message: 'LOG_FORMAT must be text or json' })
+  LOG_FORMAT = 'text';
 }
