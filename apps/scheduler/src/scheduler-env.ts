@@ -9,7 +9,7 @@ import {
 
 /** The scheduler's settings, validated at start-up. */
 export class SchedulerEnv extends CommonEnv {
-  /** Which policy decides: lru (default until the sensitivity policy lands) or fifo. */
+  /** Which policy decides: sensitivity (the default), lru or fifo. */
   @IsIn(POLICY_NAMES as unknown as string[], {
     message: `SCHEDULER_POLICY must be one of ${POLICY_NAMES.join(', ')}`,
   })

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { IsInt, Min } from 'class-validator';
 import { CommonEnv } from './common-env.js';
@@ -34,4 +37,44 @@ test('every bad variable is named', () => {
       return true;
     },
   );
+});
+
+test('a config file (SWITCHYARD_CONFIG) gives settings; the environment wins over it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-config-'));
+  try {
+    const file = join(dir, 'fleet.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ SAMPLE_MS: 900, CONTEXT_SIZE: 1024, OTHER_PROCESS_SETTING: 'x' }),
+    );
+    const env = loadEnv(SampleEnv, { SWITCHYARD_CONFIG: file, CONTEXT_SIZE: '4096' });
+    assert.equal(env.SAMPLE_MS, 900);
+    assert.equal(env.CONTEXT_SIZE, 4096);
+
+    writeFileSync(file, JSON.stringify({ SAMPLE_MS: 0 }));
+    assert.throws(
+      () => loadEnv(SampleEnv, { SWITCHYARD_CONFIG: file }),
+      (error: unknown) =>
+        error instanceof InvalidEnvironmentError &&
+        error.problems.length === 1 &&
+        error.problems[0] === `SAMPLE_MS must not be less than 1 (set in ${file})`,
+    );
+    writeFileSync(file, JSON.stringify({ sample_ms: 5, SAMPLE_MS: { nested: true } }));
+    assert.throws(
+      () => loadEnv(SampleEnv, { SWITCHYARD_CONFIG: file }),
+      (error: unknown) =>
+        error instanceof InvalidEnvironmentError &&
+        error.problems[0] ===
+          `SWITCHYARD_CONFIG ${file}: "sample_ms" is not a setting name (UPPER_SNAKE_CASE)` &&
+        error.problems[1] ===
+          `SWITCHYARD_CONFIG ${file}: SAMPLE_MS must be a string, number or boolean`,
+    );
+    writeFileSync(file, '[1]');
+    assert.throws(
+      () => loadEnv(SampleEnv, { SWITCHYARD_CONFIG: file }),
+      /must hold a JSON object of settings/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
