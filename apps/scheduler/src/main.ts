@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { InvalidEnvironmentError, loadEnv, type LogLevelName } from '#switchyard/contracts';
+import { closeOnSignals, loadEnv, runProcess, type LogLevelName } from '#switchyard/contracts';
 import { loggerFor } from '#switchyard/logging';
 import { SchedulerEnv } from './scheduler-env.js';
 import { SchedulerModule } from './scheduler.module.js';
@@ -11,24 +11,7 @@ async function main(): Promise<void> {
     logger: loggerFor('scheduler', env.LOG_FORMAT, env.LOG_LEVEL as LogLevelName),
   });
   await app.init();
-  // Close (drain, hand jobs back, deregister) on a signal, then exit 0: a clean stop, not a kill.
-  let closing = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (closing) return;
-      closing = true;
-      app.close().then(
-        () => process.exit(0),
-        (error: unknown) => {
-          console.error(error);
-          process.exit(1);
-        },
-      );
-    });
-  }
+  closeOnSignals(app);
 }
 
-main().catch((error) => {
-  console.error(error instanceof InvalidEnvironmentError ? error.message : error);
-  process.exit(1);
-});
+runProcess(main);

@@ -10,3 +10,4 @@ export * from './stream-id.js';
 export * from './log-levels.js';
 export * from './model-facts.js';
 export * from './batch-job.js';
+export * from './process-lifecycle.js';
