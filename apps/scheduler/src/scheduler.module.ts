@@ -1,5 +1,5 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { MetricsExporter } from './metrics-exporter.js';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { MetricsEndpoint } from '#switchyard/metrics';
 import { SchedulerEnv } from './scheduler-env.js';
 import { SchedulerMetrics } from './scheduler-metrics.js';
 import { SchedulerService } from './scheduler.service.js';
@@ -15,7 +15,17 @@ export class SchedulerModule {
         { provide: SchedulerEnv, useValue: env },
         { provide: SchedulerMetrics, useValue: new SchedulerMetrics(env.policySettings()) },
         SchedulerService,
-        MetricsExporter,
+        {
+          provide: MetricsEndpoint,
+          useFactory: (metrics: SchedulerMetrics) =>
+            new MetricsEndpoint(
+              metrics.registry,
+              env.METRICS_PORT,
+              env.METRICS_HOST,
+              new Logger('Metrics'),
+            ),
+          inject: [SchedulerMetrics],
+        },
       ],
     };
   }

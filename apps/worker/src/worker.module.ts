@@ -1,5 +1,5 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { MetricsExporter } from './metrics-exporter.js';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { MetricsEndpoint } from '#switchyard/metrics';
 import { WorkerEnv } from './worker-env.js';
 import { WorkerMetrics } from './worker-metrics.js';
 import { WorkerService } from './worker.service.js';
@@ -15,7 +15,17 @@ export class WorkerModule {
         { provide: WorkerEnv, useValue: env },
         { provide: WorkerMetrics, useValue: new WorkerMetrics() },
         WorkerService,
-        MetricsExporter,
+        {
+          provide: MetricsEndpoint,
+          useFactory: (metrics: WorkerMetrics) =>
+            new MetricsEndpoint(
+              metrics.registry,
+              env.METRICS_PORT,
+              env.METRICS_HOST,
+              new Logger('Metrics'),
+            ),
+          inject: [WorkerMetrics],
+        },
       ],
     };
   }

@@ -52,3 +52,39 @@ export class MetricsServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
+
+/** Where a MetricsEndpoint reports what it did. */
+export interface MetricsLog {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+/**
+ * A process's MetricsServer on its METRICS_HOST:METRICS_PORT, started and stopped with the
+ * process: it has the lifecycle methods Nest calls on a provider (the libs do not depend on Nest).
+ */
+export class MetricsEndpoint {
+  private readonly server: MetricsServer;
+
+  constructor(
+    registry: Registry,
+    private readonly port: number,
+    private readonly host: string,
+    private readonly logger: MetricsLog,
+  ) {
+    this.server = new MetricsServer(registry, (error) =>
+      logger.warn(`metrics not served on port ${port}: ${error.message}`),
+    );
+  }
+
+  /** Starts listening; a taken port is logged, not fatal. */
+  async onApplicationBootstrap(): Promise<void> {
+    const bound = await this.server.start(this.port, this.host);
+    if (bound) this.logger.log(`metrics on http://${this.host}:${bound}/metrics`);
+  }
+
+  /** Stops listening. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.server.stop();
+  }
+}
