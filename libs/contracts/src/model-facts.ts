@@ -19,4 +19,6 @@ export interface ModelFacts {
   nonLayerBytes: number;
   /** K and V for one token over all layers, at 2 bytes per element (F16 cache). */
   kvBytesPerToken: number;
+  /** UTF-8 bytes of the vocabulary's longest token: no token covers more bytes of input. */
+  maxTokenBytes?: number;
 }

@@ -9,9 +9,8 @@ export interface ModelInfo extends ModelFacts {
   path: string;
 }
 
-// The vocabulary arrays are most of the header and none of them is needed here.
+// The vocabulary arrays are most of the header; only the tokens are read (for their longest).
 const SKIPPED_KEYS = [
-  'tokenizer.ggml.tokens',
   'tokenizer.ggml.scores',
   'tokenizer.ggml.token_type',
   'tokenizer.ggml.merges',
@@ -177,5 +176,20 @@ export async function readModelInfo(path: string, name?: string): Promise<ModelI
     layerBytes,
     nonLayerBytes,
     kvBytesPerToken: (keyLength + valueLength) * headCountKv * layers * 2,
+    ...longestToken(lookup(metadata, 'tokenizer.ggml.tokens')),
   };
+}
+
+/**
+ * The UTF-8 bytes of the vocabulary's longest token. Its spelling is at least as long as the
+ * text it stands for (SentencePiece's ▁ and byte-level BPE's Ġ take more bytes than the byte
+ * they replace), so no token covers more bytes of input than this.
+ */
+function longestToken(tokens: unknown): { maxTokenBytes?: number } {
+  if (!Array.isArray(tokens) || tokens.length === 0) return {};
+  let longest = 0;
+  for (const token of tokens) {
+    if (typeof token === 'string') longest = Math.max(longest, Buffer.byteLength(token));
+  }
+  return longest > 0 ? { maxTokenBytes: longest } : {};
 }

@@ -17,6 +17,8 @@ import {
 } from '#switchyard/contracts';
 import { createRedisConnection, JobStream, MessageStream } from '#switchyard/fleet';
 import { startApiTestContext, type ApiTestContext } from '../testing/api-test-context.js';
+import { readModelInfo } from '#switchyard/gguf';
+import { join } from 'node:path';
 
 interface ParsedEvent {
   event?: string;
@@ -137,6 +139,37 @@ describe('JobsController', () => {
     const fields = (response.body.errors as { field: string }[]).map((e) => e.field).sort();
     assert.deepEqual(fields, ['extra', 'max_tokens', 'messages[0].role', 'temperature']);
     assert.equal(await ctx.queue.count(), before);
+  });
+
+  it('answers 400 for a prompt that certainly cannot fit the context, enqueueing nothing', async () => {
+    const { maxTokenBytes } = await readModelInfo(join(ctx.modelsDir, 'tiny.gguf'));
+    assert.ok(maxTokenBytes! > 0);
+    const before = await ctx.queue.getJobCounts('waiting', 'prioritized');
+    const prompt = 'x'.repeat(10_000);
+    const atLeast = Math.ceil(10_000 / maxTokenBytes!);
+    const response = await http()
+      .post('/v1/jobs')
+      .send({ model: 'tiny', prompt, max_tokens: 8 })
+      .expect(400);
+    assert.deepEqual(response.body.errors, [
+      {
+        field: 'prompt',
+        messages: [
+          `prompt is at least ${atLeast} tokens of model "tiny"; with max_tokens 8 it cannot fit the 256-token context`,
+        ],
+      },
+    ]);
+    const chat = await http()
+      .post('/v1/jobs')
+      .send({ model: 'tiny', messages: [{ role: 'user', content: prompt }], max_tokens: 8 })
+      .expect(400);
+    assert.equal(chat.body.errors[0].field, 'messages');
+    assert.deepEqual(await ctx.queue.getJobCounts('waiting', 'prioritized'), before);
+    // A prompt short enough that it may fit goes on (the worker's tokenizer has the last word).
+    await http()
+      .post('/v1/jobs')
+      .send({ model: 'tiny', prompt: 'x'.repeat(100), max_tokens: 8 })
+      .expect(202);
   });
 
   it('answers 404 for an unknown model, naming the available ones', async () => {

@@ -19,7 +19,8 @@ import {
 import { JobStream, MessageStream, type JobsQueue } from '#switchyard/fleet';
 import { canSee, type Caller, SYSTEM_CALLER } from '../auth/caller.js';
 import { TenantQuota } from '../auth/tenant-quota.js';
-import { ApiValidationPipe } from '../common/api-validation.pipe.js';
+import { ApiValidationPipe, INVALID_BODY_MESSAGE } from '../common/api-validation.pipe.js';
+import type { ModelInfo } from '#switchyard/gguf';
 import type { FieldError } from '../common/field-error.js';
 import { ApiEnv } from '../config/api-env.js';
 import { IdempotencyStore } from '../idempotency/idempotency-store.js';
@@ -83,7 +84,7 @@ export class JobsService {
     caller: Caller,
     idempotencyKey?: string,
   ): Promise<JobAcceptedDto & { replayed: boolean }> {
-    await this.models.require(request.model);
+    this.checkFits(request, await this.models.require(request.model));
     const claim =
       idempotencyKey === undefined
         ? undefined
@@ -122,7 +123,7 @@ export class JobsService {
         ? undefined
         : await this.idempotency.claim(`jobs-batch:${caller.tenant}`, idempotencyKey, items);
     const pipe = new ApiValidationPipe(this.env);
-    const knownModels = new Map<string, Promise<unknown>>();
+    const knownModels = new Map<string, Promise<ModelInfo>>();
     const jobs: NewJob[] = [];
     const results: SubmitJobsResultDto['items'] = [];
     for (const [index, item] of items.entries()) {
@@ -134,7 +135,7 @@ export class JobsService {
         if (!knownModels.has(request.model)) {
           knownModels.set(request.model, this.models.require(request.model));
         }
-        await knownModels.get(request.model);
+        this.checkFits(request, (await knownModels.get(request.model))!);
         const id = claim?.idFor('job', index) ?? randomUUID();
         const job = { id, data: this.toJobData(request, `${requestId}/${index}`, caller.tenant) };
         jobs.push(job);
@@ -153,6 +154,32 @@ export class JobsService {
       throw error;
     }
     return { accepted: jobs.length, refused: items.length - jobs.length, items: results };
+  }
+
+  /**
+   * Throws a 400 when the prompt certainly cannot fit the context with its max_tokens: the api
+   * does not tokenize, but no token covers more bytes than the vocabulary's longest, so the
+   * prompt has at least bytes / longest tokens. Closer calls are the worker's to find.
+   */
+  checkFits(request: InferenceRequest, model: ModelInfo): void {
+    if (!model.maxTokenBytes) return;
+    const field = request.prompt === undefined ? 'messages' : 'prompt';
+    const text = request.prompt ?? (request.messages ?? []).map((m) => m.content).join('');
+    const atLeast = Math.ceil(Buffer.byteLength(text) / model.maxTokenBytes);
+    const context = Math.min(this.env.CONTEXT_SIZE, model.contextLength || Infinity);
+    if (atLeast + request.max_tokens <= context) return;
+    throw new BadRequestException({
+      message: INVALID_BODY_MESSAGE,
+      errors: [
+        {
+          field,
+          messages: [
+            `${field} is at least ${atLeast} tokens of model "${model.name}"; with max_tokens ` +
+              `${request.max_tokens} it cannot fit the ${context}-token context`,
+          ],
+        },
+      ],
+    });
   }
 
   /** The job data of a validated request of `tenant`, as accepted now. */
