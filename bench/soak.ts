@@ -77,7 +77,7 @@ try {
   const endAt = started + minutes * 60_000;
   const warmAt = started + Math.min(60_000, (minutes * 60_000) / 4);
   let startRss: Record<string, number> | undefined;
-  let next = { batch: started, interactive: started };
+  const next = { batch: started, interactive: started };
   let lastReport = started;
   while (Date.now() < endAt) {
     const now = Date.now();
