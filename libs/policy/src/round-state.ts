@@ -340,10 +340,7 @@ export class RoundState {
     this.index(worker);
     this.touch(worker);
     this.plan.load(worker, model, gpuLayers, reason, bytes);
-    const ready = this.commandsFreeAt(worker) + this.oracle.loadMs(model, worker, gpuLayers);
-    this.commandsUntil.set(worker.id, ready);
-    this.readyAt.set(worker, model, ready);
-    this.roundLoads.set(worker, model, true);
+    const ready = this.bookLoad(worker, model, gpuLayers);
     const slots = Math.min(worker.slotsPerModel, worker.maxConcurrentJobs);
     this.modelSlots.set(worker, model, new SlotTimeline(slots, [], ready));
     this.virtualCopies.get(model)?.delete(worker);
@@ -371,10 +368,16 @@ export class RoundState {
     this.index(worker);
     this.touch(worker);
     this.plan.reoffload(worker, model, gpuLayers, bytes, reason);
+    this.bookLoad(worker, model, gpuLayers);
+  }
+
+  /** Books a (re)load behind the worker's earlier commands; returns when the copy is ready. */
+  private bookLoad(worker: PolicyWorker, model: string, gpuLayers: number): number {
     const ready = this.commandsFreeAt(worker) + this.oracle.loadMs(model, worker, gpuLayers);
     this.commandsUntil.set(worker.id, ready);
     this.readyAt.set(worker, model, ready);
     this.roundLoads.set(worker, model, true);
+    return ready;
   }
 
   /**
