@@ -9,3 +9,4 @@ export {
   DEFAULT_PROMPT_CHUNK_SIZE,
   DEFAULT_TOP_K,
 } from './generation-run.js';
+export * from './prompt-token-counter.js';

@@ -8,6 +8,7 @@ import { FileStore } from '../files/file-store.js';
 import { readJsonlLines } from '../files/jsonl-reader.js';
 import type { InferenceRequest } from '../jobs/inference-request.js';
 import { JobsService, type NewJob } from '../jobs/jobs.service.js';
+import { PromptFit } from '../jobs/prompt-fit.js';
 import { ModelsService } from '../models/models.service.js';
 import { BatchFinalizer } from './batch-finalizer.js';
 import { BatchLineValidator, isLineProblem } from './batch-line-validator.js';
@@ -52,6 +53,7 @@ export class BatchCreator {
     private readonly batches: BatchStore,
     private readonly files: FileStore,
     private readonly finalizer: BatchFinalizer,
+    private readonly fit: PromptFit,
   ) {}
 
   /**
@@ -83,7 +85,7 @@ export class BatchCreator {
       ]);
       return false;
     }
-    const validator = new BatchLineValidator(batch.endpoint, this.env, this.models);
+    const validator = new BatchLineValidator(batch.endpoint, this.env, this.models, this.fit);
     const requests = createWriteStream(paths.requests);
     const errors = createWriteStream(paths.errors);
     const listed: BatchErrorDto[] = [];

@@ -14,6 +14,14 @@ const models = {
   },
 };
 
+/** Every prompt fits, except one that says "too long". */
+const fits = {
+  problem: async (request: { prompt?: string }) =>
+    request.prompt === 'too long'
+      ? { field: 'prompt', messages: ['prompt is 9000 tokens of model "m"; it cannot fit'] }
+      : undefined,
+};
+
 function line(customId: unknown, body: unknown, url = '/v1/chat/completions', method = 'POST') {
   return JSON.stringify({ custom_id: customId, method, url, body });
 }
@@ -28,7 +36,7 @@ async function problemOf(validator: BatchLineValidator, n: number, text: string)
 
 describe('BatchLineValidator', () => {
   it('accepts a valid line as a batch-class request', async () => {
-    const validator = new BatchLineValidator('/v1/chat/completions', env, models);
+    const validator = new BatchLineValidator('/v1/chat/completions', env, models, fits);
     const result = await validator.check(1, line('a', { ...body, priority: 'interactive' }));
     assert.ok(!isLineProblem(result));
     assert.equal(result.customId, 'a');
@@ -37,7 +45,7 @@ describe('BatchLineValidator', () => {
   });
 
   it('names the reason of each bad line, with its line number', async () => {
-    const validator = new BatchLineValidator('/v1/chat/completions', env, models);
+    const validator = new BatchLineValidator('/v1/chat/completions', env, models, fits);
     await validator.check(1, line('a', body));
     const cases: [string, string, RegExp][] = [
       ['{"custom_id":', 'invalid_json', /^line 2 is not valid JSON/],
@@ -70,7 +78,7 @@ describe('BatchLineValidator', () => {
   });
 
   it('checks text completion lines against the completions body', async () => {
-    const validator = new BatchLineValidator('/v1/completions', env, models);
+    const validator = new BatchLineValidator('/v1/completions', env, models, fits);
     const result = await validator.check(
       1,
       line('a', { model: 'm', prompt: 'x' }, '/v1/completions'),
@@ -83,5 +91,17 @@ describe('BatchLineValidator', () => {
       line('b', { model: 'm', messages: body.messages }, '/v1/completions'),
     );
     assert.match(problem.message, /body\.messages: unrecognized argument/);
+  });
+
+  it('refuses a prompt that cannot fit the context as context_length_exceeded', async () => {
+    const validator = new BatchLineValidator('/v1/completions', env, models, fits);
+    const text = line('long', { model: 'm', prompt: 'too long', max_tokens: 3 }, '/v1/completions');
+    const result = await problemOf(validator, 7, text);
+    assert.deepEqual(result, {
+      code: 'context_length_exceeded',
+      message: 'line 7: body.prompt: prompt is 9000 tokens of model "m"; it cannot fit',
+      param: 'body.prompt',
+      customId: 'long',
+    });
   });
 });

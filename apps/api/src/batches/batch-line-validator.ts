@@ -3,6 +3,8 @@ import type { FieldError } from '../common/field-error.js';
 import { ApiValidationPipe } from '../common/api-validation.pipe.js';
 import type { ApiEnv } from '../config/api-env.js';
 import type { InferenceRequest } from '../jobs/inference-request.js';
+import type { ModelInfo } from '#switchyard/gguf';
+import type { PromptFit } from '../jobs/prompt-fit.js';
 import type { ModelsService } from '../models/models.service.js';
 import { ChatCompletionRequestDto } from '../openai/dto/chat-completion-request.dto.js';
 import { CompletionRequestDto } from '../openai/dto/completion-request.dto.js';
@@ -38,12 +40,13 @@ export interface ValidLine {
 export class BatchLineValidator {
   private readonly pipe: ApiValidationPipe;
   private readonly seen = new Map<string, number>();
-  private readonly models = new Map<string, Promise<string | undefined>>();
+  private readonly models = new Map<string, Promise<ModelInfo | string>>();
 
   constructor(
     private readonly endpoint: BatchEndpoint,
     env: ApiEnv,
     private readonly registry: Pick<ModelsService, 'require'>,
+    private readonly fit: Pick<PromptFit, 'problem'>,
   ) {
     this.pipe = new ApiValidationPipe(env);
   }
@@ -149,23 +152,26 @@ export class BatchLineValidator {
         fields[0] ? `body.${fields[0].field}` : 'body',
       );
     }
-    const unknownModel = await this.modelProblem(request.model);
-    if (unknownModel)
-      return problem('model_not_found', `line ${line}: ${unknownModel}`, 'body.model');
+    const model = await this.modelOrProblem(request.model);
+    if (typeof model === 'string') {
+      return problem('model_not_found', `line ${line}: ${model}`, 'body.model');
+    }
+    const tooLong = await this.fit.problem(request, model);
+    if (tooLong) {
+      const message = `line ${line}: body.${tooLong.field}: ${tooLong.messages.join(', ')}`;
+      return problem('context_length_exceeded', message, `body.${tooLong.field}`);
+    }
     return { customId, request };
   }
 
-  /** Why `model` cannot run (the models folder is scanned once per unknown name). */
-  private modelProblem(model: string): Promise<string | undefined> {
+  /** The model, or why it cannot run (the models folder is scanned once per unknown name). */
+  private modelOrProblem(model: string): Promise<ModelInfo | string> {
     let answer = this.models.get(model);
     if (!answer) {
-      answer = this.registry.require(model).then(
-        () => undefined,
-        (error: unknown) => {
-          if (error instanceof NotFoundException) return error.message;
-          throw error;
-        },
-      );
+      answer = this.registry.require(model).catch((error: unknown) => {
+        if (error instanceof NotFoundException) return error.message;
+        throw error;
+      });
       this.models.set(model, answer);
     }
     return answer;

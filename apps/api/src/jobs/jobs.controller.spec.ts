@@ -17,6 +17,7 @@ import {
 } from '#switchyard/contracts';
 import { createRedisConnection, JobStream, MessageStream } from '#switchyard/fleet';
 import { startApiTestContext, type ApiTestContext } from '../testing/api-test-context.js';
+import { PromptTokenCounter } from '#switchyard/engine';
 import { readModelInfo } from '#switchyard/gguf';
 import { join } from 'node:path';
 
@@ -165,11 +166,57 @@ describe('JobsController', () => {
       .expect(400);
     assert.equal(chat.body.errors[0].field, 'messages');
     assert.deepEqual(await ctx.queue.getJobCounts('waiting', 'prioritized'), before);
-    // A prompt short enough that it may fit goes on (the worker's tokenizer has the last word).
     await http()
       .post('/v1/jobs')
       .send({ model: 'tiny', prompt: 'x'.repeat(100), max_tokens: 8 })
       .expect(202);
+  });
+
+  it("counts the tokens of a prompt near the limit with the model's own tokenizer", async () => {
+    const path = join(ctx.modelsDir, 'tiny.gguf');
+    const counter = new PromptTokenCounter();
+    const before = await ctx.queue.getJobCounts('waiting', 'prioritized');
+    try {
+      // Exactly the 248 tokens left beside max_tokens 8 fits; one more byte is one token too many.
+      const fitting = 'y'.repeat(248 - ((await counter.count(path, 'y')) - 1));
+      assert.equal(await counter.count(path, fitting), 248);
+      await http()
+        .post('/v1/jobs')
+        .send({ model: 'tiny', prompt: fitting, max_tokens: 8 })
+        .expect(202);
+      const over = await http()
+        .post('/v1/jobs')
+        .send({ model: 'tiny', prompt: `${fitting}y`, max_tokens: 8 })
+        .expect(400);
+      assert.deepEqual(over.body.errors, [
+        {
+          field: 'prompt',
+          messages: [
+            'prompt is 249 tokens of model "tiny"; with max_tokens 8 it cannot fit the 256-token context',
+          ],
+        },
+      ]);
+      // The chat template's own text counts: content that fits by itself does not once rendered.
+      const messages = [{ role: 'user' as const, content: 'z'.repeat(240) }];
+      const rendered = await counter.count(path, messages);
+      assert.ok(rendered > 248, `the template should add tokens (${rendered})`);
+      const chat = await http()
+        .post('/v1/jobs')
+        .send({ model: 'tiny', messages, max_tokens: 8 })
+        .expect(400);
+      assert.deepEqual(chat.body.errors, [
+        {
+          field: 'messages',
+          messages: [
+            `messages (with the chat template) is ${rendered} tokens of model "tiny"; with max_tokens 8 it cannot fit the 256-token context`,
+          ],
+        },
+      ]);
+      const after = await ctx.queue.getJobCounts('waiting', 'prioritized');
+      assert.equal(after.waiting + after.prioritized, before.waiting + before.prioritized + 1);
+    } finally {
+      await counter.close();
+    }
   });
 
   it('answers 404 for an unknown model, naming the available ones', async () => {

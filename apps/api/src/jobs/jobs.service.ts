@@ -38,6 +38,7 @@ import {
   toJobView,
 } from './job-view.mapper.js';
 import type { InferenceRequest } from './inference-request.js';
+import { PromptFit } from './prompt-fit.js';
 
 /** The BullMQ job name of an inference request: its model and class, as Bull Board lists it. */
 export function inferJobName(data: Pick<JobData, 'model' | 'priority'>): string {
@@ -71,6 +72,7 @@ export class JobsService {
     private readonly models: ModelsService,
     private readonly idempotency: IdempotencyStore,
     private readonly quota: TenantQuota,
+    private readonly fit: PromptFit,
   ) {}
 
   /**
@@ -84,7 +86,7 @@ export class JobsService {
     caller: Caller,
     idempotencyKey?: string,
   ): Promise<JobAcceptedDto & { replayed: boolean }> {
-    this.checkFits(request, await this.models.require(request.model));
+    await this.checkFits(request, await this.models.require(request.model));
     const claim =
       idempotencyKey === undefined
         ? undefined
@@ -135,7 +137,7 @@ export class JobsService {
         if (!knownModels.has(request.model)) {
           knownModels.set(request.model, this.models.require(request.model));
         }
-        this.checkFits(request, (await knownModels.get(request.model))!);
+        await this.checkFits(request, (await knownModels.get(request.model))!);
         const id = claim?.idFor('job', index) ?? randomUUID();
         const job = { id, data: this.toJobData(request, `${requestId}/${index}`, caller.tenant) };
         jobs.push(job);
@@ -157,29 +159,13 @@ export class JobsService {
   }
 
   /**
-   * Throws a 400 when the prompt certainly cannot fit the context with its max_tokens: the api
-   * does not tokenize, but no token covers more bytes than the vocabulary's longest, so the
-   * prompt has at least bytes / longest tokens. Closer calls are the worker's to find.
+   * Throws a 400 (naming the field, its size in tokens and the context) when the prompt and
+   * max_tokens cannot fit the model's context; see PromptFit.
    */
-  checkFits(request: InferenceRequest, model: ModelInfo): void {
-    if (!model.maxTokenBytes) return;
-    const field = request.prompt === undefined ? 'messages' : 'prompt';
-    const text = request.prompt ?? (request.messages ?? []).map((m) => m.content).join('');
-    const atLeast = Math.ceil(Buffer.byteLength(text) / model.maxTokenBytes);
-    const context = Math.min(this.env.CONTEXT_SIZE, model.contextLength || Infinity);
-    if (atLeast + request.max_tokens <= context) return;
-    throw new BadRequestException({
-      message: INVALID_BODY_MESSAGE,
-      errors: [
-        {
-          field,
-          messages: [
-            `${field} is at least ${atLeast} tokens of model "${model.name}"; with max_tokens ` +
-              `${request.max_tokens} it cannot fit the ${context}-token context`,
-          ],
-        },
-      ],
-    });
+  async checkFits(request: InferenceRequest, model: ModelInfo): Promise<void> {
+    const problem = await this.fit.problem(request, model);
+    if (problem)
+      throw new BadRequestException({ message: INVALID_BODY_MESSAGE, errors: [problem] });
   }
 
   /** The job data of a validated request of `tenant`, as accepted now. */
