@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobData, JobProgress } from '#switchyard/contracts';
 import { CuttableProxy } from './support/cuttable-proxy.js';
 import { FleetHarness, REDIS_URL } from './support/fleet-harness.js';
 import { PrivateRedis } from './support/private-redis.js';
@@ -110,6 +111,22 @@ describe('a worker cut off from Redis for longer than its heartbeat', () => {
     assert.equal(after.worker, done.worker);
     assert.equal(after.output, done.output);
     assert.equal(await fleet.redis.zcard(`${fleet.prefix}:jobs:completed`), 1);
+    // Nor did the writes it queued while cut off land late: checkpoint, progress, streamed tokens.
+    const [data, progress] = await fleet.redis.hmget(
+      `${fleet.prefix}:jobs:${id}`,
+      'data',
+      'progress',
+    );
+    const checkpoint = (JSON.parse(data!) as JobData).checkpoint;
+    assert.notEqual(checkpoint?.workerId, cutOff, 'a stale checkpoint overwrote the newer one');
+    assert.notEqual((JSON.parse(progress!) as JobProgress).workerId, cutOff);
+    const events = await fleet.redis.xrange(`${fleet.prefix}:job:${id}:stream`, '-', '+');
+    const types = events.map(([, fields]) => (JSON.parse(fields[1]) as { type: string }).type);
+    assert.equal(
+      types.at(-1),
+      'end',
+      `events after the end: ${types.slice(types.indexOf('end')).join(', ')}`,
+    );
   });
 });
 

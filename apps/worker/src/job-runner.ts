@@ -14,7 +14,7 @@ import {
   type WorkerCommand,
 } from '#switchyard/contracts';
 import { NoFreeSlotError, type GenerateResult, type LlamaEngine } from '#switchyard/engine';
-import { JobStream, type JobsQueue } from '#switchyard/fleet';
+import { JobFence, JobStream, type JobsQueue } from '#switchyard/fleet';
 import { KvResume } from './kv-resume.js';
 import type { KvStateStore } from './kv-state-store.js';
 
@@ -106,10 +106,15 @@ export class JobRunner {
           if (!ok) this.stop('lock-lost');
         });
     }, this.ctx.lockMs / 3);
-    const stream = new TokenStreamBuffer(new JobStream(this.ctx.redis, this.ctx.keys, jobId));
+    // Checkpoints, progress and tokens are written only while the lock is ours (see JobFence).
+    const fence = new JobFence(this.ctx.redis, job.queueQualifiedName, jobId, lockToken);
+    const stream = new TokenStreamBuffer(
+      new JobStream(this.ctx.redis, this.ctx.keys, jobId),
+      fence,
+    );
     try {
       if (await this.ctx.redis.exists(this.ctx.keys.cancelRequest(jobId))) this.stop('cancel');
-      return await this.execute(job, stream);
+      return await this.execute(job, fence, stream);
     } catch (error) {
       if (error instanceof NoFreeSlotError) {
         this.kv.unclaim();
@@ -132,11 +137,13 @@ export class JobRunner {
 
   private async execute(
     job: Job<JobData, JobResult>,
+    fence: JobFence,
     stream: TokenStreamBuffer,
   ): Promise<JobOutcome> {
     const { workerId, engine } = this.ctx;
     const data: JobData = { ...job.data, runs: (job.data.runs ?? 0) + 1 };
-    await job.updateData(data);
+    if (!(await fence.setData(data))) return this.dropLost(job.id!);
+    job.data = data;
     this.maxTokens = data.maxTokens;
     this.preemptions = data.preemptions ?? 0;
     this.promptTokens = estimatePromptTokens(data);
@@ -152,7 +159,7 @@ export class JobRunner {
     const setPhase = async (phase: JobProgress['phase']) => {
       this.phase = phase;
       stream.push({ type: 'phase', phase, workerId, at: Date.now() });
-      await this.progress(job, {
+      await this.progress(fence, {
         phase,
         workerId,
         gpuLayers: loaded.gpuLayers,
@@ -190,7 +197,7 @@ export class JobRunner {
           this.tokensPerSecond = elapsed > 0 ? (completionTokens - resumed.length) / elapsed : 0;
           if (Date.now() - lastProgress > PROGRESS_EVERY_MS) {
             lastProgress = Date.now();
-            void this.progress(job, {
+            void this.progress(fence, {
               phase: 'decoding',
               workerId,
               gpuLayers: loaded.gpuLayers,
@@ -203,7 +210,7 @@ export class JobRunner {
           if (Date.now() - lastCheckpoint < CHECKPOINT_MIN_MS) return;
           lastCheckpoint = Date.now();
           const checkpoint = { tokens, text, workerId, savedAt: Date.now() };
-          void job.updateData({ ...data, checkpoint }).catch(() => undefined);
+          void fence.setData({ ...data, checkpoint }).catch(() => false);
         },
       },
     );
@@ -233,11 +240,12 @@ export class JobRunner {
       resumedFromToken: resumed.length,
       preemptions: this.kv.resumeLog(data, result),
     };
-    return this.finish(job, jobResult, result, stream, loaded.loadedAt);
+    return this.finish(job, fence, jobResult, result, stream, loaded.loadedAt);
   }
 
   private async finish(
     job: Job<JobData, JobResult>,
+    fence: JobFence,
     jobResult: JobResult,
     result: GenerateResult,
     stream: TokenStreamBuffer,
@@ -253,7 +261,7 @@ export class JobRunner {
     }
     switch (this.stopReason) {
       case 'cancel':
-        await this.progress(job, {
+        await this.progress(fence, {
           phase: 'cancelled',
           workerId: this.ctx.workerId,
           text: result.text,
@@ -292,11 +300,15 @@ export class JobRunner {
           this.preemptionRecord = preemptionLog[preemptionLog.length - 1];
         }
         const preemptions = (job.data.preemptions ?? 0) + (preempted ? 1 : 0);
-        await job.updateData({ ...job.data, checkpoint, preemptions, preemptionLog });
+        const newData = { ...job.data, checkpoint, preemptions, preemptionLog };
+        if (!(await fence.setData(newData))) {
+          await this.kv.discardSaved(result);
+          return this.dropLost(jobId);
+        }
         // Listed only once the checkpoint names it (see WorkerService's sweep of stale files).
         await this.kv.commit(kept);
         const why = this.stopReason === 'preempt' ? 'preempted' : 'shutting down';
-        await this.progress(job, {
+        await this.progress(fence, {
           phase: 'queued',
           reason: `released by worker ${this.ctx.workerId} (${why}); resumes from token ${result.tokens.length}`,
         });
@@ -305,20 +317,19 @@ export class JobRunner {
         return 'released';
       }
       case 'lock-lost':
-        this.logger.warn(
-          `job ${jobId}: lock lost while running; its work is dropped (another worker owns it now)`,
-        );
-        return 'lost';
+        return this.dropLost(jobId);
     }
   }
 
-  private async progress(
-    job: Job<JobData, JobResult>,
-    progress: Omit<JobProgress, 'updatedAt'>,
-  ): Promise<void> {
-    await job
-      .updateProgress({ ...progress, updatedAt: Date.now() } as unknown as object)
-      .catch(() => undefined);
+  private dropLost(jobId: string): JobOutcome {
+    this.logger.warn(
+      `job ${jobId}: lock lost while running; its work is dropped (another worker owns it now)`,
+    );
+    return 'lost';
+  }
+
+  private async progress(fence: JobFence, progress: Omit<JobProgress, 'updatedAt'>): Promise<void> {
+    await fence.setProgress({ ...progress, updatedAt: Date.now() }).catch(() => false);
   }
 }
 
@@ -327,7 +338,10 @@ class TokenStreamBuffer {
   private pending: JobStreamEvent[] = [];
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly stream: JobStream) {}
+  constructor(
+    private readonly stream: JobStream,
+    private readonly fence: JobFence,
+  ) {}
 
   push(event: JobStreamEvent): void {
     this.pending.push(event);
@@ -339,7 +353,7 @@ class TokenStreamBuffer {
     this.timer = undefined;
     const events = this.pending;
     this.pending = [];
-    if (events.length > 0) await this.stream.sendMany(events).catch(() => undefined);
+    if (events.length > 0) await this.fence.append(this.stream, events).catch(() => false);
   }
 
   async close(state?: string): Promise<void> {

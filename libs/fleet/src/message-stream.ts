@@ -14,7 +14,7 @@ export class MessageStream<T> {
   constructor(
     protected readonly redis: Redis,
     readonly key: string,
-    private readonly maxLength = 10_000,
+    readonly maxLength = 10_000,
   ) {}
 
   /** Appends one message; returns its stream id. */
