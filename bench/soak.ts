@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { JobResult } from '#switchyard/contracts';
 import { MODEL_PRESETS, writeSyntheticModel } from '#switchyard/gguf';
+import { findSamples, parsePrometheusText } from '#switchyard/metrics';
 import { FleetHarness } from '../test/support/fleet-harness.js';
 
 const { values } = parseArgs({
@@ -26,6 +27,8 @@ const { values } = parseArgs({
     'interactive-per-second': { type: 'string', default: '0.5' },
     /** Share of jobs cancelled a moment after they were submitted. */
     'cancel-share': { type: 'string', default: '0.05' },
+    /** How often each process's memory is sampled for the timeline printed at the end. */
+    'sample-minutes': { type: 'string', default: '5' },
   },
 });
 const minutes = Number(values.minutes);
@@ -33,6 +36,7 @@ const batchRate = Number(values['batch-per-second']);
 const interactiveRate = Number(values['interactive-per-second']);
 const batchTokens = Number(values['batch-tokens']);
 const cancelShare = Number(values['cancel-share']);
+const sampleMs = Number(values['sample-minutes']) * 60_000;
 const MODEL = 'synth-5m';
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -40,6 +44,24 @@ const log = (message: string) => process.stderr.write(`${message}\n`);
 function rssMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** The api's V8 heap (used, reserved) and memory held outside it, in MiB, from its /metrics. */
+async function apiHeap(fleet: FleetHarness): Promise<ApiHeap> {
+  const samples = parsePrometheusText(await (await fetch(`${fleet.baseUrl}/metrics`)).text());
+  const mib = (name: string) => (findSamples(samples, name)[0]?.value ?? NaN) / 2 ** 20;
+  return {
+    used: mib('switchyard_nodejs_heap_size_used_bytes'),
+    total: mib('switchyard_nodejs_heap_size_total_bytes'),
+    external: mib('switchyard_nodejs_external_memory_bytes'),
+  };
+}
+
+/** Tells a JS leak (used grows) from a heap that reserves more (total) or native memory. */
+interface ApiHeap {
+  used: number;
+  total: number;
+  external: number;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-soak-'));
@@ -79,6 +101,8 @@ try {
   let startRss: Record<string, number> | undefined;
   const next = { batch: started, interactive: started };
   let lastReport = started;
+  const timeline: { minute: number; rss: Record<string, number>; heap: ApiHeap }[] = [];
+  let nextSample = started;
   while (Date.now() < endAt) {
     const now = Date.now();
     if (now >= next.batch) {
@@ -93,6 +117,11 @@ try {
       startRss = Object.fromEntries(pids.map(({ role, pid }) => [role, rssMiB(pid)]));
       log(`memory at the start: ${JSON.stringify(startRss)}`);
     }
+    if (now >= nextSample) {
+      nextSample += sampleMs;
+      const rss = Object.fromEntries(pids.map(({ role, pid }) => [role, rssMiB(pid)]));
+      timeline.push({ minute: (now - started) / 60_000, rss, heap: await apiHeap(fleet) });
+    }
     if (now - lastReport > 30_000) {
       lastReport = now;
       log(`  ${((now - started) / 60_000).toFixed(1)} min: ${accepted.length} accepted`);
@@ -100,6 +129,11 @@ try {
     await sleep(Math.max(1, Math.min(next.batch, next.interactive) - Date.now()));
   }
   const endRss = Object.fromEntries(pids.map(({ role, pid }) => [role, rssMiB(pid)]));
+  timeline.push({
+    minute: (Date.now() - started) / 60_000,
+    rss: endRss,
+    heap: await apiHeap(fleet),
+  });
   log('traffic over; following every accepted job to its end…');
 
   let lost = 0;
@@ -144,6 +178,14 @@ try {
     console.log(
       `  ${role} (pid ${pid}) RSS ${before.toFixed(0)} → ${after.toFixed(0)} MiB (${(growth * 100).toFixed(1)} %)`,
     );
+  }
+  console.log(
+    `  memory timeline (MiB): minute, RSS per process, api V8 heap used/reserved, external`,
+  );
+  for (const { minute, rss, heap } of timeline) {
+    const perRole = pids.map(({ role }) => `${role} ${rss[role].toFixed(0)}`).join(', ');
+    const v8 = `${heap.used.toFixed(1)}/${heap.total.toFixed(1)}, external ${heap.external.toFixed(1)}`;
+    console.log(`    ${minute.toFixed(1).padStart(5)}  ${perRole}; api heap ${v8}`);
   }
   console.log(`  load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   if (lost > 0 || wrong > 0 || grew) process.exitCode = 1;

@@ -11,3 +11,4 @@ export * from './log-levels.js';
 export * from './model-facts.js';
 export * from './batch-job.js';
 export * from './process-lifecycle.js';
+export * from './fleet-config-file.js';

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { InvalidConfigFileError, readFleetConfigFile } from './fleet-config-file.js';
 
 /** Raised at start-up when an environment variable is invalid; the message names each one. */
 export class InvalidEnvironmentError extends Error {
@@ -52,31 +52,12 @@ export function loadEnv<T extends object>(
   return env;
 }
 
-/**
- * The settings of a config file (SWITCHYARD_CONFIG): a JSON object of setting names (as the
- * environment spells them) to strings, numbers or booleans. One file can serve every process of
- * a fleet: each takes the settings it knows. Throws InvalidEnvironmentError naming the problem.
- */
+/** The flat settings of the config file, its problems raised as InvalidEnvironmentError. */
 function readConfigFile(path: string): Record<string, string | number | boolean> {
-  let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    return readFleetConfigFile(path);
   } catch (error) {
-    throw new InvalidEnvironmentError([`SWITCHYARD_CONFIG ${path}: ${(error as Error).message}`]);
+    if (error instanceof InvalidConfigFileError) throw new InvalidEnvironmentError(error.problems);
+    throw error;
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new InvalidEnvironmentError([
-      `SWITCHYARD_CONFIG ${path}: must hold a JSON object of settings, e.g. {"SLA_INTERACTIVE_TTFT_MS": 1500}`,
-    ]);
-  }
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(parsed)) {
-    if (!/^[A-Z][A-Z0-9_]*$/.test(key)) {
-      problems.push(`SWITCHYARD_CONFIG ${path}: "${key}" is not a setting name (UPPER_SNAKE_CASE)`);
-    } else if (!['string', 'number', 'boolean'].includes(typeof value)) {
-      problems.push(`SWITCHYARD_CONFIG ${path}: ${key} must be a string, number or boolean`);
-    }
-  }
-  if (problems.length > 0) throw new InvalidEnvironmentError(problems);
-  return parsed as Record<string, string | number | boolean>;
 }
