@@ -2,11 +2,13 @@
  * Soak: mixed traffic for a while (default 30 min) on a real fleet — a steady stream of batch
  * jobs that keeps every slot busy, interactive jobs arriving on top (so the scheduler preempts),
  * some cancelled — then every accepted job followed to its end. Prints each process's resident
- * memory at the start of the traffic and at the end (growth must stay under 10 %), preemptions,
- * and whether any job was lost. Exits 1 when a job is lost or memory grew 10 % or more.
+ * memory once the processes are warm and at the end (growth must stay under 10 %), a timeline of
+ * resident memory and V8 heap per process, preemptions, and whether any job was lost. Exits 1
+ * when a job is lost or a process's memory grew 10 % or more.
  *
- *   npm run bench:soak -- [--minutes 30] [--batch-per-second 1] [--batch-tokens 1500]
- *                         [--interactive-per-second 0.5] [--cancel-share 0.05]
+ *   npm run bench:soak -- [--minutes 30] [--warmup-minutes 5] [--batch-per-second 0.5]
+ *                         [--batch-tokens 1500] [--interactive-per-second 0.5]
+ *                         [--cancel-share 0.05] [--sample-minutes 5]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +17,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { JobResult } from '#switchyard/contracts';
 import { MODEL_PRESETS, writeSyntheticModel } from '#switchyard/gguf';
-import { findSamples, parsePrometheusText } from '#switchyard/metrics';
-import { FleetHarness } from '../test/support/fleet-harness.js';
+import { FleetHarness, freePort } from '../test/support/fleet-harness.js';
+import { ProcessMemory, type MemorySample } from './support/process-memory.js';
 
 const { values } = parseArgs({
   options: {
     minutes: { type: 'string', default: '30' },
-    'batch-per-second': { type: 'string', default: '1' },
+    /**
+     * The start figure is taken after this much traffic: V8 sizes its heap to the load in the
+     * first minutes (the heap it reserves grows while the live heap does not), which is not a leak.
+     */
+    'warmup-minutes': { type: 'string', default: '5' },
+    /** One worker with 2 slots serves about 0.6 of these a second here; more only builds a queue. */
+    'batch-per-second': { type: 'string', default: '0.5' },
     /** Long batch jobs keep the slots busy, so interactive ones must preempt them. */
     'batch-tokens': { type: 'string', default: '1500' },
     'interactive-per-second': { type: 'string', default: '0.5' },
@@ -37,45 +45,35 @@ const interactiveRate = Number(values['interactive-per-second']);
 const batchTokens = Number(values['batch-tokens']);
 const cancelShare = Number(values['cancel-share']);
 const sampleMs = Number(values['sample-minutes']) * 60_000;
+const warmupMs = Math.min(Number(values['warmup-minutes']), minutes / 4) * 60_000;
 const MODEL = 'synth-5m';
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
-/** Resident memory (VmRSS) of a live process, in MiB. */
-function rssMiB(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
-
-/** The api's V8 heap (used, reserved) and memory held outside it, in MiB, from its /metrics. */
-async function apiHeap(fleet: FleetHarness): Promise<ApiHeap> {
-  const samples = parsePrometheusText(await (await fetch(`${fleet.baseUrl}/metrics`)).text());
-  const mib = (name: string) => (findSamples(samples, name)[0]?.value ?? NaN) / 2 ** 20;
-  return {
-    used: mib('switchyard_nodejs_heap_size_used_bytes'),
-    total: mib('switchyard_nodejs_heap_size_total_bytes'),
-    external: mib('switchyard_nodejs_external_memory_bytes'),
-  };
-}
-
-/** Tells a JS leak (used grows) from a heap that reserves more (total) or native memory. */
-interface ApiHeap {
-  used: number;
-  total: number;
-  external: number;
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-soak-'));
 await writeSyntheticModel(join(dir, `${MODEL}.gguf`), MODEL_PRESETS[MODEL]);
+// The scheduler and the worker serve their metrics (for their V8 heap) on ports of their own.
+const schedulerMetricsPort = await freePort();
+const workerMetricsPort = await freePort();
 const fleet = new FleetHarness({
   modelsDir: dir,
-  env: { LOG_LEVEL: 'warn', JOB_LOCK_MS: '30000', STALLED_INTERVAL_MS: '15000' },
-  workerEnv: { WORKER_SLOTS: '2', WORKER_MAX_JOBS: '2' },
+  env: {
+    LOG_LEVEL: 'warn',
+    JOB_LOCK_MS: '30000',
+    STALLED_INTERVAL_MS: '15000',
+    METRICS_PORT: String(schedulerMetricsPort),
+    METRICS_HOST: '127.0.0.1',
+  },
+  workerEnv: { WORKER_SLOTS: '2', WORKER_MAX_JOBS: '2', METRICS_PORT: String(workerMetricsPort) },
 });
 
 try {
   await fleet.start();
+  const metricsUrl = {
+    api: `${fleet.baseUrl}/metrics`,
+    scheduler: `http://127.0.0.1:${schedulerMetricsPort}/metrics`,
+    worker: `http://127.0.0.1:${workerMetricsPort}/metrics`,
+  };
   const pids = fleet.processes.map((p) => ({ role: p.role, pid: p.child.pid! }));
-  // A minute of traffic first, so the start figure is of a warm process, not a fresh one.
   const accepted: string[] = [];
   const cancelled = new Set<string>();
   let refused = 0;
@@ -96,12 +94,15 @@ try {
     }
   };
   const started = Date.now();
+  const memory = new ProcessMemory(
+    pids.map(({ role, pid }) => ({ role, pid, metricsUrl: metricsUrl[role] })),
+    started,
+  );
   const endAt = started + minutes * 60_000;
-  const warmAt = started + Math.min(60_000, (minutes * 60_000) / 4);
-  let startRss: Record<string, number> | undefined;
+  const warmAt = started + warmupMs;
+  let warm: Record<string, MemorySample> | undefined;
   const next = { batch: started, interactive: started };
   let lastReport = started;
-  const timeline: { minute: number; rss: Record<string, number>; heap: ApiHeap }[] = [];
   let nextSample = started;
   while (Date.now() < endAt) {
     const now = Date.now();
@@ -113,14 +114,12 @@ try {
       void submit('interactive', 24);
       next.interactive += 1000 / interactiveRate;
     }
-    if (!startRss && now >= warmAt) {
-      startRss = Object.fromEntries(pids.map(({ role, pid }) => [role, rssMiB(pid)]));
-      log(`memory at the start: ${JSON.stringify(startRss)}`);
-    }
-    if (now >= nextSample) {
+    if (!warm && now >= warmAt) {
+      warm = await memory.sample();
+      log(`memory once warm: ${memory.format().at(-1)}`);
+    } else if (now >= nextSample) {
       nextSample += sampleMs;
-      const rss = Object.fromEntries(pids.map(({ role, pid }) => [role, rssMiB(pid)]));
-      timeline.push({ minute: (now - started) / 60_000, rss, heap: await apiHeap(fleet) });
+      await memory.sample();
     }
     if (now - lastReport > 30_000) {
       lastReport = now;
@@ -128,12 +127,7 @@ try {
     }
     await sleep(Math.max(1, Math.min(next.batch, next.interactive) - Date.now()));
   }
-  const endRss = Object.fromEntries(pids.map(({ role, pid }) => [role, rssMiB(pid)]));
-  timeline.push({
-    minute: (Date.now() - started) / 60_000,
-    rss: endRss,
-    heap: await apiHeap(fleet),
-  });
+  const end = await memory.sample();
   log('traffic over; following every accepted job to its end…');
 
   let lost = 0;
@@ -171,22 +165,19 @@ try {
   );
   let grew = false;
   for (const { role, pid } of pids) {
-    const before = startRss?.[role] ?? NaN;
-    const after = endRss[role];
-    const growth = after / before - 1;
+    const before = warm?.[role];
+    const after = end[role];
+    const growth = after.rss / (before?.rss ?? NaN) - 1;
     if (!(growth < 0.1)) grew = true;
+    const heap = `live V8 heap ${before?.heapUsed.toFixed(1)} → ${after.heapUsed.toFixed(1)} MiB`;
     console.log(
-      `  ${role} (pid ${pid}) RSS ${before.toFixed(0)} → ${after.toFixed(0)} MiB (${(growth * 100).toFixed(1)} %)`,
+      `  ${role} (pid ${pid}) RSS ${before?.rss.toFixed(0)} → ${after.rss.toFixed(0)} MiB (${(growth * 100).toFixed(1)} %); ${heap}`,
     );
   }
   console.log(
-    `  memory timeline (MiB): minute, RSS per process, api V8 heap used/reserved, external`,
+    `  memory timeline, MiB (from ${(warmupMs / 60_000).toFixed(1)} min on counts): minute, RSS (V8 heap used/reserved) per process`,
   );
-  for (const { minute, rss, heap } of timeline) {
-    const perRole = pids.map(({ role }) => `${role} ${rss[role].toFixed(0)}`).join(', ');
-    const v8 = `${heap.used.toFixed(1)}/${heap.total.toFixed(1)}, external ${heap.external.toFixed(1)}`;
-    console.log(`    ${minute.toFixed(1).padStart(5)}  ${perRole}; api heap ${v8}`);
-  }
+  for (const line of memory.format()) console.log(`    ${line}`);
   console.log(`  load average at the end: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   if (lost > 0 || wrong > 0 || grew) process.exitCode = 1;
 } finally {
