@@ -5,3 +5,4 @@ export * from './worker-registry.js';
 export * from './leader-lock.js';
 export * from './job-stream.js';
 export * from './profile-store.js';
+export * from './sla-ledger.js';
