@@ -1,0 +1,6 @@
+import 'uplot/dist/uPlot.min.css';
+import './fleet.css';
+import { render } from 'preact';
+import { App } from './app.js';
+
+render(<App />, document.getElementById('app')!);
