@@ -56,17 +56,17 @@ export function WorkerCard({ worker, now }: { worker: FleetWorker; now: number }
         <table class="jobs">
           <tbody>
             {worker.running.map((j) => (
-              <tr data-job={j.jobId}>
-                <td class="mono" title={j.jobId}>
-                  {shortId(j.jobId)}
+              <tr data-job={j.jobId} title={`${j.jobId}: ${j.phase}`}>
+                <td class="mono">{shortId(j.jobId)}</td>
+                <td>
+                  {j.model}
+                  {j.phase !== 'decoding' && <span class="muted"> · {j.phase}</span>}
                 </td>
-                <td>{j.model}</td>
                 <td>
                   <span class="chip" style={{ color: CLASS_COLORS[j.priority] }}>
                     {j.priority}
                   </span>
                 </td>
-                <td class="muted">{j.phase}</td>
                 <td class="num">
                   {formatNumber(j.completionTokens)}/{formatNumber(j.maxTokens)}
                 </td>
