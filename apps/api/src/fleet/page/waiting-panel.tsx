@@ -16,34 +16,36 @@ export function WaitingPanel({ snapshot, now }: { snapshot: FleetSnapshot; now: 
         {shown > 0 && total > shown ? `; the first ${shown} in the scheduler's order:` : ''}
       </p>
       {shown > 0 && (
-        <table class="waiting">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>job</th>
-              <th>class</th>
-              <th>model</th>
-              <th>waited</th>
-              <th>starts</th>
-              <th>reason</th>
-            </tr>
-          </thead>
-          <tbody>
-            {snapshot.waiting.map((j) => (
-              <tr data-job={j.id}>
-                <td class="num">{j.position ?? '–'}</td>
-                <td class="mono" title={j.id}>
-                  {shortId(j.id)}
-                </td>
-                <td style={{ color: CLASS_COLORS[j.priority] }}>{j.priority}</td>
-                <td>{j.model}</td>
-                <td class="muted">{formatDuration(now - j.submittedAt)}</td>
-                <td>{j.estimatedStartAt === null ? '–' : fromNow(j.estimatedStartAt, now)}</td>
-                <td class="reason">{j.reason ?? 'not yet in the scheduler window'}</td>
+        <div class="table-scroll">
+          <table class="waiting">
+            <thead>
+              <tr>
+                <th>#</th>
+                <th>job</th>
+                <th>class</th>
+                <th>model</th>
+                <th>waited</th>
+                <th>starts</th>
+                <th>reason</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {snapshot.waiting.map((j) => (
+                <tr data-job={j.id}>
+                  <td class="num">{j.position ?? '–'}</td>
+                  <td class="mono" title={j.id}>
+                    {shortId(j.id)}
+                  </td>
+                  <td style={{ color: CLASS_COLORS[j.priority] }}>{j.priority}</td>
+                  <td>{j.model}</td>
+                  <td class="muted">{formatDuration(now - j.submittedAt)}</td>
+                  <td>{j.estimatedStartAt === null ? '–' : fromNow(j.estimatedStartAt, now)}</td>
+                  <td class="reason">{j.reason ?? 'not yet in the scheduler window'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );
