@@ -20,6 +20,8 @@ export interface FleetOptions {
   keepLogs?: boolean;
   /** A Redis of the test's own (a fault test restarts it); default REDIS_URL. */
   redisUrl?: string;
+  /** Sent as `Authorization: Bearer` by request() (set API_KEYS in `env` to match). */
+  apiKey?: string;
 }
 
 const FINISHED = ['completed', 'failed', 'cancelled'];
@@ -156,9 +158,12 @@ export class FleetHarness {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.apiKey) headers.authorization = `Bearer ${this.options.apiKey}`;
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();

@@ -4,6 +4,7 @@ import { BatchesModule } from './batches/batches.module.js';
 import { ApiEnv } from './config/api-env.js';
 import { CoreModule } from './core/core.module.js';
 import { FilesModule } from './files/files.module.js';
+import { FleetModule } from './fleet/fleet.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
@@ -12,7 +13,7 @@ import { OpenAiModule } from './openai/openai.module.js';
 import { WorkersModule } from './workers/workers.module.js';
 
 /**
- * The api: jobs, models, workers and health over the shared Redis core, and the
+ * The api: jobs, models, workers, the fleet snapshot and health over the shared Redis core, and the
  * OpenAI-compatible completions, files and batches.
  */
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         JobsModule,
         ModelsModule,
         WorkersModule,
+        FleetModule,
         HealthModule,
         OpenAiModule,
         FilesModule,

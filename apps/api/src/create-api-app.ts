@@ -13,14 +13,15 @@ import { ApiValidationPipe } from './common/api-validation.pipe.js';
 import { ApiEnv } from './config/api-env.js';
 import { DOCS_PATH, setupOpenApi } from './docs/openapi.js';
 import { JOBS_QUEUE_TOKEN } from './core/tokens.js';
+import { mountFleetPage } from './fleet/fleet-page.js';
 import { ApiMetrics } from './metrics/api-metrics.js';
 
 /** Largest JSON body accepted: long prompts and chats exceed Express's 100 kB default. */
 const JSON_BODY_LIMIT = '8mb';
 
 /**
- * Builds and initialises the api for `env` (routes, validation, error mapping, Bull Board,
- * metrics, OpenAPI docs),
+ * Builds and initialises the api for `env` (routes, validation, error mapping, Bull Board, the
+ * fleet page, metrics, OpenAPI docs),
  * without listening: main listens, tests hand `app.getHttpServer()` to supertest.
  */
 export async function createApiApp(env: ApiEnv): Promise<NestExpressApplication> {
@@ -40,6 +41,7 @@ export async function createApiApp(env: ApiEnv): Promise<NestExpressApplication>
   app.useGlobalPipes(new ApiValidationPipe(env));
   app.useGlobalFilters(new ApiExceptionFilter());
   mountBullBoard(app, app.get<JobsQueue>(JOBS_QUEUE_TOKEN));
+  mountFleetPage(app);
   setupOpenApi(app);
   await app.init();
   return app;
@@ -47,7 +49,8 @@ export async function createApiApp(env: ApiEnv): Promise<NestExpressApplication>
 
 /**
  * helmet's headers on every answer; Bull Board's pages and Swagger UI run inline scripts and
- * styles, so their paths get them without the content security policy.
+ * styles, so their paths get them without the content security policy. The fleet page keeps it:
+ * it loads only its own bundled script and stylesheet.
  */
 function useSecurityHeaders(app: NestExpressApplication): void {
   const strict = helmet();

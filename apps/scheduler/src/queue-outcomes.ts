@@ -1,12 +1,12 @@
 import type { LoggerService } from '@nestjs/common';
 import { Job } from 'bullmq';
 import type { JobData, JobResult } from '#switchyard/contracts';
-import type { JobsQueue } from '#switchyard/fleet';
+import type { JobsQueue, SlaLedger } from '#switchyard/fleet';
 import type { DispatchedJob, SchedulerMetrics } from './scheduler-metrics.js';
 
 /**
  * Turns the queue's `completed` and `failed` events (already read by the loop) into job outcome
- * metrics. The class and model come from the dispatch when this scheduler made it, else from the
+ * metrics, and SLA outcomes in Redis. The class and model come from the dispatch when this scheduler made it, else from the
  * job itself (dispatched by a former leader).
  */
 export class QueueOutcomes {
@@ -14,6 +14,7 @@ export class QueueOutcomes {
     private readonly metrics: SchedulerMetrics,
     private readonly queue: JobsQueue,
     private readonly logger: LoggerService,
+    private readonly sla?: SlaLedger,
   ) {}
 
   /** One entry of the BullMQ events stream, as its flat field list. */
@@ -37,6 +38,8 @@ export class QueueOutcomes {
       if (!stored) return;
       job = { priority: stored.data.priority, model: stored.data.model };
     }
-    this.metrics.recordCompletion(jobId, job, result);
+    const met = this.metrics.recordCompletion(jobId, job, result);
+    // Kept in Redis too, so every api replica's fleet page shows the same attainment.
+    await this.sla?.record(job.priority, met);
   }
 }

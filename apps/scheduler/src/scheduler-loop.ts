@@ -21,6 +21,7 @@ import {
   MessageStream,
   openJobsQueue,
   ProfileStore,
+  SlaLedger,
   WorkerRegistry,
   type JobsQueue,
 } from '#switchyard/fleet';
@@ -37,6 +38,7 @@ import { FleetView } from './fleet-view.js';
 import { JobWindow, type HeldJob } from './job-window.js';
 import { kvStateHolder } from './kv-state-holder.js';
 import { QueueOutcomes } from './queue-outcomes.js';
+import { RoundJournal } from './round-journal.js';
 import type { SchedulerEnv } from './scheduler-env.js';
 import type { SchedulerMetrics } from './scheduler-metrics.js';
 
@@ -77,6 +79,7 @@ export class SchedulerLoop {
   private lastProfileLoad = 0;
   private stopped = false;
   private readonly outcomes?: QueueOutcomes;
+  private readonly journal: RoundJournal;
   lastDecision?: DecisionStats;
 
   constructor(
@@ -102,7 +105,9 @@ export class SchedulerLoop {
     this.queue = openJobsQueue(redis, env.SWITCHYARD_PREFIX);
     this.settings = env.policySettings();
     this.profiles = new ProfileStore(redis, this.keys);
-    if (metrics) this.outcomes = new QueueOutcomes(metrics, this.queue, this.logger);
+    const sla = new SlaLedger(redis, this.keys);
+    if (metrics) this.outcomes = new QueueOutcomes(metrics, this.queue, this.logger, sla);
+    this.journal = new RoundJournal(redis, this.keys, this.queue);
   }
 
   /** Runs rounds until stop() is called or `stillLeader` says the lock was lost. */
@@ -165,6 +170,10 @@ export class SchedulerLoop {
     );
     for (const action of decision.actions) await this.apply(action);
     await this.explainWaiting(decision.waiting);
+    const held = this.window.jobs().map((h) => h.job.data.priority);
+    await this.journal
+      .afterRound(snapshot.now, decision.actions, held, heartbeats)
+      .catch((error: Error) => this.logger.warn(`fleet journal: ${error.message}`));
     this.lastDecision = {
       at: snapshot.now,
       decideMs,

@@ -142,8 +142,8 @@ export class SchedulerMetrics {
     this.dispatched.delete(jobId);
   }
 
-  /** A completed job: its times per class and model, and whether it met its class SLA. */
-  recordCompletion(jobId: string, job: DispatchedJob, result: JobResult): void {
+  /** A completed job: its times per class and model, and whether it met its class SLA (returned). */
+  recordCompletion(jobId: string, job: DispatchedJob, result: JobResult): boolean {
     this.dispatched.delete(jobId);
     const labels = { class: job.priority, model: job.model };
     const t = result.timings;
@@ -158,6 +158,7 @@ export class SchedulerMetrics {
       (target.completionMs === undefined || t.totalMs <= target.completionMs);
     this.sla.labels({ class: job.priority, outcome: met ? 'met' : 'missed' }).inc();
     for (const record of result.preemptions ?? []) this.recordResume(record);
+    return met;
   }
 
   private recordResume(record: PreemptionRecord): void {

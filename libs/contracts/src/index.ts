@@ -2,6 +2,8 @@ export * from './priority-class.js';
 export * from './queue-names.js';
 export * from './job.js';
 export * from './worker-state.js';
+export * from './fleet-records.js';
+export * from './fleet-snapshot.js';
 export * from './messages.js';
 export * from './redis-keys.js';
 export * from './common-env.js';

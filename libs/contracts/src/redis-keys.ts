@@ -40,6 +40,21 @@ export class RedisKeys {
     return `${this.prefix}:scheduler:status`;
   }
 
+  /** Stream of the actions the leader applied, with their reasons (capped, ~200 entries). */
+  schedulerDecisions(): string {
+    return `${this.prefix}:scheduler:decisions`;
+  }
+
+  /** Stream of queue-depth samples the leader takes every few seconds (capped, ~10 minutes). */
+  queueDepth(): string {
+    return `${this.prefix}:scheduler:queue-depth`;
+  }
+
+  /** Hash of one class's completed jobs that met or missed its SLA (fields `met`, `missed`). */
+  slaOutcomes(priority: string): string {
+    return `${this.prefix}:sla:${priority}`;
+  }
+
   /** Marker that a job's cancellation was asked for. */
   cancelRequest(jobId: string): string {
     return `${this.prefix}:cancel:${jobId}`;

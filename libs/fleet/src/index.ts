@@ -6,3 +6,4 @@ export * from './leader-lock.js';
 export * from './job-stream.js';
 export * from './profile-store.js';
 export * from './job-fence.js';
+export * from './sla-ledger.js';

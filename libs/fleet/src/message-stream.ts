@@ -63,6 +63,27 @@ export class MessageStream<T> {
     return reply[0][1].map(([id, fields]) => ({ id, message: JSON.parse(fields[1]) as T }));
   }
 
+  /** The newest `count` messages, newest first. */
+  async latest(count: number): Promise<StreamMessage<T>[]> {
+    const entries = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', count)) as [
+      string,
+      string[],
+    ][];
+    return entries.map(([id, fields]) => ({ id, message: JSON.parse(fields[1]) as T }));
+  }
+
+  /** Messages added at or after `fromMs` (Redis's clock, as in stream ids), oldest first. */
+  async since(fromMs: number, count = 1000): Promise<StreamMessage<T>[]> {
+    const entries = (await this.redis.xrange(
+      this.key,
+      `${Math.max(0, Math.floor(fromMs))}-0`,
+      '+',
+      'COUNT',
+      count,
+    )) as [string, string[]][];
+    return entries.map(([id, fields]) => ({ id, message: JSON.parse(fields[1]) as T }));
+  }
+
   /** The id of the newest message, or '0-0' for an empty stream (start reading after it). */
   async lastId(): Promise<string> {
     const last = (await this.redis.xrevrange(this.key, '+', '-', 'COUNT', 1)) as [

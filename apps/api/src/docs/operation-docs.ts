@@ -313,6 +313,122 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
     summary:
       'Drain a worker: it stops taking jobs, finishes or hands back its jobs, unloads and leaves',
   },
+  'GET /v1/fleet': {
+    tag: 'operations',
+    summary:
+      "The fleet page's snapshot: workers, queue depth over ten minutes, SLA attainment, decisions",
+    description:
+      'Everything /fleet draws, in one answer (admin scope): each worker with its device, memory ' +
+      'budget and use, loaded models with their GPU layers, running jobs with tokens/s and ' +
+      'whether it drains; queue-depth samples per class taken by the scheduler leader every 2 s ' +
+      'over the last ten minutes (`since` returns only newer ones); SLA met and missed per ' +
+      "class; the leader's latest applied actions with their reasons; and the first waiting " +
+      'jobs with their position, estimated start and reason (as GET /v1/jobs/{id} tells them).',
+    responses: {
+      200: {
+        description: 'The snapshot',
+        example: {
+          at: 1764288002000,
+          scheduler: {
+            leader: 'host-4242',
+            policy: 'sensitivity',
+            leadingSince: 1764287000000,
+            lastRoundAt: 1764288001800,
+            decideMs: 0.41,
+            windowSize: 3,
+          },
+          workers: [
+            {
+              id: 'gpu0-5151-a1b2',
+              host: 'gpu0',
+              device: {
+                kind: 'cuda',
+                name: 'NVIDIA H100 80GB HBM3',
+                catalogId: 'h100-sxm',
+                gpuMemoryTotalBytes: 85_899_345_920,
+                ramTotalBytes: 270_582_939_648,
+                threads: 8,
+              },
+              memoryBudgetBytes: 76_000_000_000,
+              memoryUsedBytes: 9_100_000_000,
+              slotsPerModel: 2,
+              maxConcurrentJobs: 2,
+              loaded: [
+                {
+                  model: 'synth-850m',
+                  gpuLayers: 16,
+                  totalLayers: 16,
+                  contextSize: 2048,
+                  slots: 2,
+                  busySlots: 1,
+                  memoryBytes: 9_100_000_000,
+                  loadedAt: 1764287100000,
+                  lastUsedAt: 1764288001000,
+                },
+              ],
+              running: [
+                {
+                  jobId: '42',
+                  model: 'synth-850m',
+                  priority: 'interactive',
+                  phase: 'decoding',
+                  promptTokens: 92,
+                  maxTokens: 256,
+                  preemptions: 0,
+                  completionTokens: 120,
+                  tokensPerSecond: 141.7,
+                  startedAt: 1764288000900,
+                },
+              ],
+              keptKvStates: { count: 0, bytes: 0 },
+              draining: false,
+              startedAt: 1764287000000,
+              heartbeatAt: 1764288001900,
+            },
+          ],
+          queue: {
+            samples: [
+              {
+                at: 1764288000000,
+                waiting: { interactive: 0, standard: 2, batch: 310 },
+                running: { interactive: 1, standard: 0, batch: 1 },
+                tokensPerSecond: 183.2,
+              },
+            ],
+            waiting: { interactive: 0, standard: 2, batch: 310 },
+            sampleEveryMs: 2000,
+          },
+          sla: {
+            interactive: { met: 97, missed: 1, attainment: 0.9898 },
+            standard: { met: 12, missed: 0, attainment: 1 },
+            batch: { met: 0, missed: 0, attainment: null },
+          },
+          decisions: [
+            {
+              at: 1764288001800,
+              type: 'dispatch',
+              workerId: 'gpu0-5151-a1b2',
+              model: 'synth-850m',
+              jobId: '42',
+              reason: 'interactive job 42: synth-850m is loaded on gpu0-5151-a1b2 with a free slot',
+            },
+          ],
+          waiting: [
+            {
+              id: '43',
+              model: 'synth-850m',
+              priority: 'standard',
+              tenant: 'default',
+              submittedAt: 1764287999000,
+              position: 1,
+              estimatedStartAt: 1764288003100,
+              reason: 'every slot of synth-850m is busy; the first frees in 1.1 s',
+            },
+          ],
+        },
+      },
+    },
+  },
   'GET /health': {
     tag: 'operations',
     summary: 'Liveness and readiness: Redis, scheduler, workers (no key needed)',
