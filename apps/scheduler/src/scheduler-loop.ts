@@ -47,9 +47,14 @@ export interface DecisionStats {
   at: number;
   decideMs: number;
   windowSize: number;
+  /** The round's first actions (a large round has thousands; RoundJournal's stream keeps the latest). */
   actions: Action[];
+  actionCount: number;
   waiting: { jobId: string; reason: string }[];
 }
+
+// Actions and waits of the last round published in the scheduler's status, which every reader parses.
+const PUBLISHED_ITEMS = 50;
 
 // How often stored profiles are read again.
 const PROFILE_RELOAD_MS = 5_000;
@@ -178,8 +183,9 @@ export class SchedulerLoop {
       at: snapshot.now,
       decideMs,
       windowSize: this.window.size,
-      actions: decision.actions,
-      waiting: decision.waiting.slice(0, 50),
+      actions: decision.actions.slice(0, PUBLISHED_ITEMS),
+      actionCount: decision.actions.length,
+      waiting: decision.waiting.slice(0, PUBLISHED_ITEMS),
     };
   }
 
