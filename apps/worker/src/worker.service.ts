@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import {
+  parseBytes,
   RedisKeys,
   type ServableModel,
   type WorkerCommand,
@@ -31,7 +32,7 @@ import { catalogDeviceId, LiveProfileRefresher } from '#switchyard/profiler';
 import { JobRunner } from './job-runner.js';
 import { KvStateStore } from './kv-state-store.js';
 import { KvStateSweeper } from './kv-state-sweeper.js';
-import { parseSize, resolveMemoryBudget } from './memory-budget.js';
+import { resolveMemoryBudget } from './memory-budget.js';
 import { WorkerEnv } from './worker-env.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
@@ -85,7 +86,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.events = new MessageStream(this.redis, this.keys.workerEvents());
     this.kvStates = new KvStateStore(
       join(env.WORKER_STATE_DIR ?? join(tmpdir(), 'switchyard-kv'), this.id),
-      parseSize(env.WORKER_KV_STATE_MAX_BYTES),
+      parseBytes(env.WORKER_KV_STATE_MAX_BYTES),
     );
     this.kvSweeper = new KvStateSweeper(this.kvStates, this.queue, (jobId) =>
       this.runners.has(jobId),

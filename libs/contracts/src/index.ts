@@ -14,3 +14,4 @@ export * from './model-facts.js';
 export * from './batch-job.js';
 export * from './process-lifecycle.js';
 export * from './fleet-config-file.js';
+export * from './byte-size.js';

@@ -1,3 +1,5 @@
+export { parseBytes } from '#switchyard/contracts';
+
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,
   s: 1000,
@@ -5,18 +7,6 @@ const DURATION_UNITS: Record<string, number> = {
   min: 60_000,
   h: 3_600_000,
   d: 86_400_000,
-};
-
-const SIZE_UNITS: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  kib: 1024,
-  mb: 1e6,
-  mib: 1024 ** 2,
-  gb: 1e9,
-  gib: 1024 ** 3,
-  tb: 1e12,
-  tib: 1024 ** 4,
 };
 
 /** Milliseconds from a number (ms) or a string such as "1h", "30m", "90s", "250ms", "1.5h". */
@@ -29,17 +19,6 @@ export function parseDurationMs(value: unknown): number {
   throw new RangeError(
     `not a duration: ${JSON.stringify(value)} (use ms, or "250ms", "90s", "30m", "1h")`,
   );
-}
-
-/** Bytes from a number or a string such as "72GiB", "512 MiB". */
-export function parseBytes(value: unknown): number {
-  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return Math.floor(value);
-  if (typeof value === 'string') {
-    const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(value.trim());
-    const unit = match?.[2].toLowerCase() || 'b';
-    if (match && unit in SIZE_UNITS) return Math.floor(Number(match[1]) * SIZE_UNITS[unit]);
-  }
-  throw new RangeError(`not a size: ${JSON.stringify(value)} (use bytes, or "72GiB", "512MiB")`);
 }
 
 /** A duration for people: "850 ms", "12.3 s", "4.5 min", "2.1 h". */
