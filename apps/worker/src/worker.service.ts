@@ -17,7 +17,6 @@ import {
   type WorkerEvent,
   type WorkerState,
 } from '#switchyard/contracts';
-import { matchCatalogDevice } from '#switchyard/cost-model';
 import { LlamaEngine } from '#switchyard/engine';
 import {
   createRedisConnection,
@@ -33,6 +32,7 @@ import { JobRunner } from './job-runner.js';
 import { KvStateStore } from './kv-state-store.js';
 import { KvStateSweeper } from './kv-state-sweeper.js';
 import { resolveMemoryBudget } from './memory-budget.js';
+import { budgetedBytes, reportWorkerState } from './worker-state-report.js';
 import { WorkerEnv } from './worker-env.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
@@ -209,59 +209,22 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
 
   /** The state this worker reports in its heartbeats. */
   state(): WorkerState {
-    const device = this.engine.device;
-    const loaded = this.engine.loadedModels();
-    return {
+    return reportWorkerState({
       id: this.id,
-      host: hostname(),
-      pid: process.pid,
-      device: {
-        kind: device.kind,
-        name: device.name,
-        catalogId: device.kind === 'cpu' ? 'cpu' : matchCatalogDevice(device.name)?.id,
-        gpuMemoryTotalBytes: device.gpuMemoryTotalBytes,
-        ramTotalBytes: device.ramTotalBytes,
-        threads: this.engine.threads,
-      },
+      engine: this.engine,
+      env: this.env,
       memoryBudgetBytes: this.memoryBudgetBytes,
-      memoryUsedBytes: loaded.reduce((sum, m) => sum + this.modelBytes(m), 0),
-      slotsPerModel: this.env.WORKER_SLOTS,
-      maxConcurrentJobs:
-        this.env.WORKER_MAX_JOBS > 0 ? this.env.WORKER_MAX_JOBS : this.env.WORKER_SLOTS,
-      loaded: loaded.map((m) => ({
-        model: m.name,
-        gpuLayers: m.gpuLayers,
-        totalLayers: m.totalLayers,
-        contextSize: m.contextSize,
-        slots: m.slots,
-        busySlots: [...this.runners.values()].filter((r) => r.command.model === m.name).length,
-        memoryBytes: this.modelBytes(m),
-        loadedAt: m.loadedAt,
-        lastUsedAt: m.lastUsedAt,
-      })),
-      running: [...this.runners.values()].map((r) => ({
-        jobId: r.command.jobId,
-        model: r.command.model,
-        priority: r.command.priority,
-        phase: r.phase,
-        promptTokens: r.promptTokens,
-        maxTokens: r.maxTokens,
-        preemptions: r.preemptions,
-        completionTokens: r.completionTokens,
-        tokensPerSecond: Math.round(r.tokensPerSecond * 10) / 10,
-        startedAt: r.startedAt,
-      })),
-      models: this.servable,
+      runners: [...this.runners.values()],
+      servable: this.servable,
       kvStates: this.kvStates.held(),
       appliedCommandId: this.appliedCommandId,
       draining: this.draining,
       startedAt: this.startedAt,
-      heartbeatAt: Date.now(),
-    };
+    });
   }
 
   private modelBytes(m: { gpuBytes: number; cpuBytes: number }): number {
-    return this.engine.device.kind === 'cpu' ? m.gpuBytes + m.cpuBytes : m.gpuBytes;
+    return budgetedBytes(this.engine.device.kind, m);
   }
 
   private async heartbeat(): Promise<void> {
