@@ -93,7 +93,7 @@ export class JobPlacer {
       return true;
     }
     // With no slot free anywhere for this model, a job with a copy can only queue behind it.
-    const hasCopy = r.realCopies(job.model).length > 0 || r.virtualCopiesOf(job.model).length > 0;
+    const hasCopy = r.copies.hasAnyCopy(job.model);
     // A higher-class job that meets its SLA on a copy takes it before any load (normalTier):
     // the workers without a copy cannot offer anything it would choose.
     const metOnCopy = job.priority !== 'batch' && out.options.some((o) => meetsOnCopy(context, o));

@@ -24,14 +24,23 @@ interface Cached {
   placements: LoadPlacement[];
 }
 
+/** The placements that start now (load, evict, shrink), and whether the copy would be short. */
+interface NowPlacements extends Cached {
+  capacity: boolean;
+  short: boolean;
+}
+
 /**
  * The ways to bring a model to a worker: a load into free memory (partially offloaded when that
  * is all that fits), a load after evicting idle models past their residency or after shrinking
  * idle models with demand (by the greedy sensitivity split), or waiting for memory. They do not
- * depend on the job, so they are computed once per worker state and model.
+ * depend on the job, so they are computed once per worker state and model: those that start now
+ * once per state of its slots, memory and loads; waiting for memory, which also reads its queue,
+ * again when a waiting job books it.
  */
 export class LoadPlacements {
   private readonly cache = new WorkerModelMap<Cached>();
+  private readonly nowCache = new WorkerModelMap<NowPlacements>();
 
   constructor(private readonly round: RoundState) {}
 
@@ -42,13 +51,20 @@ export class LoadPlacements {
     if (cached && cached.version === version && cached.takeFree === takeFree) {
       return cached.placements;
     }
-    const placements = this.compute(worker, model, takeFree);
+    const now = this.startingNow(worker, model, takeFree);
+    let placements = now.placements;
+    if (now.short && !this.round.copies.hasVirtualCopy(worker, model)) {
+      placements = [...placements, ...this.waitMemory(worker, model, now.capacity)];
+    }
     this.cache.set(worker, model, { version, takeFree, placements });
     return placements;
   }
 
-  private compute(worker: PolicyWorker, model: string, takeFree: boolean): LoadPlacement[] {
+  private startingNow(worker: PolicyWorker, model: string, takeFree: boolean): NowPlacements {
     const r = this.round;
+    const version = r.stateVersion(worker);
+    const cached = this.nowCache.get(worker, model);
+    if (cached && cached.version === version && cached.takeFree === takeFree) return cached;
     const top = r.oracle.topLevel(model, worker);
     const capacity = takeFree && r.hasCapacity(worker);
     const placements: LoadPlacement[] = [];
@@ -64,10 +80,9 @@ export class LoadPlacements {
       }
     }
     const short = !capacity || freeLevel === undefined || freeLevel < top;
-    if (short && !r.hasVirtualCopy(worker, model)) {
-      placements.push(...this.waitMemory(worker, model, capacity));
-    }
-    return placements;
+    const entry = { version, takeFree, placements, capacity, short };
+    this.nowCache.set(worker, model, entry);
+    return entry;
   }
 
   /** Loads the model after `before` (unloads, re-offloads); a job runs behind the load. */
@@ -241,7 +256,7 @@ export class LoadPlacements {
     const need = r.oracle.memoryAt(model, worker, level);
     const sources = worker.loaded
       .map((m) => {
-        const drained = r.isIdle(worker, m) ? r.now : r.copyIdleAt(worker, m.model);
+        const drained = r.isIdle(worker, m) ? r.now : r.times.copyIdleAt(worker, m.model);
         const resident = r.evictableAt(m);
         const why =
           resident > drained
@@ -260,7 +275,7 @@ export class LoadPlacements {
     }
     if (bytes < need || (at <= r.now && capacity)) return [];
     const loadMs = r.oracle.loadMs(model, worker, level);
-    const slotAt = r.workerFreeAt(worker);
+    const slotAt = r.times.workerFreeAt(worker);
     const startAt = Math.max(at, slotAt, r.commandsFreeAt(worker)) + loadMs;
     if (!Number.isFinite(startAt)) return [];
     const note =

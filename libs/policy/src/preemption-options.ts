@@ -51,7 +51,7 @@ export class PreemptionOptions {
     const hasVictims = (worker: PolicyWorker) =>
       worker.running.some((run) => r.mayPreempt(run, rank));
     for (const group of this.placement.groupsFor(job.model)) {
-      if (out.canSkip(this.placement.lowerBound(job, group.workers[0]))) continue;
+      if (out.canSkip(this.placement.lowerBound(job, group))) continue;
       for (const worker of this.placement.selectPromising(group, job.model, hasVictims)) {
         const victims = victimsOn(worker);
         const load = this.pauseAndLoad(job, worker, victims, takeFree);
@@ -171,7 +171,7 @@ export class PreemptionOptions {
   /** When the victim's slot is free: at its next token, after saving its KV state if kept. */
   private freedAt(worker: PolicyWorker, victim: Victim): number {
     const save = victim.path === 'keep-kv' ? victim.costMs / 2 : 0;
-    return this.round.now + this.round.stopMs(worker, victim.run) + save;
+    return this.round.now + this.round.times.stopMs(worker, victim.run) + save;
   }
 
   private step(victim: Victim, worker: PolicyWorker): PlanStep {
