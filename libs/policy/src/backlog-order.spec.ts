@@ -37,4 +37,31 @@ describe('byClassAndAge', () => {
     assert.deepEqual(ids(byClassAndAge([younger, once], 2)), ['capped', 'younger']);
     assert.deepEqual(ids(byClassAndAge([younger, capped])), ['capped', 'younger']);
   });
+
+  it('puts jobs submitted in the same millisecond in id order, numbers as numbers', () => {
+    // A few (sorted by insertion) and a batch submitted at once (sorted by a comparator).
+    for (const count of [3, 40]) {
+      const backlog = Array.from({ length: count }, (_, i) =>
+        job(`j${count - 1 - i}`, SMALL, 'batch', NOW),
+      );
+      backlog.push(job('older', SMALL, 'batch', NOW - 1), job('i', SMALL, 'interactive', NOW));
+      const expected = ['i', 'older', ...Array.from({ length: count }, (_, i) => `j${i}`)];
+      assert.deepEqual(ids(byClassAndAge(backlog)), expected);
+    }
+  });
+
+  it('orders times that are not whole milliseconds, and far apart, the same way', () => {
+    const backlog = [
+      job('late', SMALL, 'standard', NOW + 0.5),
+      job('early', SMALL, 'standard', NOW + 0.25),
+      job('b', SMALL, 'batch', 0),
+      job('a', SMALL, 'standard', NOW + 0.25),
+    ];
+    assert.deepEqual(ids(byClassAndAge(backlog)), ['a', 'early', 'late', 'b']);
+    const far = [
+      job('new', SMALL, 'batch', Number.MAX_SAFE_INTEGER),
+      job('old', SMALL, 'batch', 0),
+    ];
+    assert.deepEqual(ids(byClassAndAge(far)), ['old', 'new']);
+  });
 });

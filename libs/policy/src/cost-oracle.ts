@@ -16,8 +16,11 @@ import type {
   PolicyWorker,
 } from './snapshot.js';
 
-/** Predictions memoized per cost model, shared by the rounds of one policy instance. */
-export type PredictionMemo = WeakMap<CostModel, Map<string, ModelCurves>>;
+/**
+ * Predictions memoized per cost model, shared by the rounds of one policy instance: the curves
+ * of each model per device key and context size, by model name.
+ */
+export type PredictionMemo = WeakMap<CostModel, Map<string, Map<string, ModelCurves>>>;
 
 /**
  * A device as the oracle caches it: its key, the curves of the models asked about on it, and
@@ -40,7 +43,7 @@ interface DeviceEntry {
 export class CostOracle {
   private readonly devices = new Map<PolicyWorker, DeviceEntry>();
   private readonly devicesByKey = new Map<string, DeviceEntry>();
-  private readonly memo: Map<string, ModelCurves> | undefined;
+  private readonly memo: Map<string, Map<string, ModelCurves>> | undefined;
 
   constructor(
     private readonly snapshot: FleetSnapshot,
@@ -48,7 +51,7 @@ export class CostOracle {
   ) {
     const costModel = snapshot.costModel;
     if (costModel) {
-      this.memo = memo.get(costModel) ?? new Map<string, ModelCurves>();
+      this.memo = memo.get(costModel) ?? new Map<string, Map<string, ModelCurves>>();
       memo.set(costModel, this.memo);
     }
   }
@@ -84,9 +87,17 @@ export class CostOracle {
     const byModel = cpu ? device.cpuCosts : device.costs;
     let costs = byModel.get(name);
     if (!costs) {
+      const model = this.model(name);
       const curves = this.curves(name, worker, device);
       const known = device.key !== undefined;
-      costs = new ModelCosts(this.model(name), curves, cpu, known, this.snapshot.costModel);
+      // Kept with the curves from round to round while the model's entry is the same: the
+      // figures per level are then asked of the cost model once, not once per round.
+      const kept = curves?.costs[cpu ? 1 : 0];
+      costs =
+        kept?.fits(model) === true
+          ? kept
+          : new ModelCosts(model, curves, cpu, known, this.snapshot.costModel);
+      if (curves) curves.costs[cpu ? 1 : 0] = costs;
       byModel.set(name, costs);
     }
     return costs;
@@ -263,8 +274,22 @@ export class CostOracle {
     const device = this.catalogId(worker);
     if (!spec || !costModel || !this.memo || device === undefined) return undefined;
     const { contextSize } = this.snapshot;
-    const memoKey = [name, spec.fileBytes, spec.layers, key, contextSize].join('\u0000');
-    let curves = this.memo.get(memoKey);
+    const deviceKey = `${key}\u0000${contextSize}`;
+    let byName = this.memo.get(deviceKey);
+    if (!byName) {
+      byName = new Map<string, ModelCurves>();
+      this.memo.set(deviceKey, byName);
+    }
+    let curves = byName.get(name);
+    // Curves of another file under the same name are replaced.
+    if (
+      curves &&
+      !(
+        curves.query.model.fileBytes === spec.fileBytes && curves.query.model.layers === spec.layers
+      )
+    ) {
+      curves = undefined;
+    }
     if (!curves) {
       const threads = this.threads(worker);
       const query = {
@@ -274,7 +299,7 @@ export class CostOracle {
         ...(threads === undefined ? {} : { threads }),
       };
       curves = new ModelCurves(costModel, query, worker.device.kind === 'cpu');
-      this.memo.set(memoKey, curves);
+      byName.set(name, curves);
     }
     return curves;
   }

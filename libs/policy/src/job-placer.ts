@@ -43,7 +43,7 @@ const BEYOND_ESTIMATES =
 interface Wait {
   job: PolicyJob;
   reason: string;
-  estimatedStartAt?: number;
+  estimatedStartAt: number | undefined;
 }
 
 /**
@@ -118,23 +118,24 @@ export class JobPlacer {
 
   /** Every waiting job with its reason, its 1-based position in its class and its estimated start. */
   waiting(): WaitReason[] {
-    const counts = new Map<string, number>();
     // By class, then in the order they were placed: buckets, not a sort (the window can be long).
     const byClass: Wait[][] = [];
     for (const wait of this.waits) (byClass[classRank(wait.job.priority)] ??= []).push(wait);
-    return byClass.flat().map((wait) => {
-      const position = (counts.get(wait.job.priority) ?? 0) + 1;
-      counts.set(wait.job.priority, position);
-      const estimate = wait.estimatedStartAt;
-      return {
-        jobId: wait.job.id,
-        reason: wait.reason,
-        position,
-        ...(estimate !== undefined && Number.isFinite(estimate)
-          ? { estimatedStartAt: Math.round(estimate) }
-          : {}),
-      };
-    });
+    const out: WaitReason[] = [];
+    for (const waits of byClass) {
+      if (!waits) continue;
+      // A bucket holds one class: positions count through it.
+      for (let i = 0; i < waits.length; i++) {
+        const wait = waits[i];
+        const reason: WaitReason = { jobId: wait.job.id, reason: wait.reason, position: i + 1 };
+        const estimate = wait.estimatedStartAt;
+        if (estimate !== undefined && Number.isFinite(estimate)) {
+          reason.estimatedStartAt = Math.round(estimate);
+        }
+        out.push(reason);
+      }
+    }
+    return out;
   }
 
   /**
@@ -275,10 +276,6 @@ export class JobPlacer {
   }
 
   private wait(job: PolicyJob, reason: string, estimatedStartAt?: number): void {
-    this.waits.push({
-      job,
-      reason,
-      ...(estimatedStartAt === undefined ? {} : { estimatedStartAt }),
-    });
+    this.waits.push({ job, reason, estimatedStartAt });
   }
 }

@@ -47,6 +47,18 @@ export interface JobMs {
   runMs: number;
 }
 
+/** Rows of ModelCosts' values, one per figure kept per level. */
+const enum Row {
+  memory,
+  perToken,
+  decode,
+  prefill,
+  load,
+  gpu,
+  host,
+}
+const ROWS = 7;
+
 /**
  * One model's costs on one kind of device, for one round: what CostOracle answers per model,
  * worker and GPU-layer count, found once per (device, model) so that a round's thousands of
@@ -59,14 +71,13 @@ export class ModelCosts {
   readonly partial: boolean;
   /** The lowest GPU-layer count a load may use (see CostOracle.minLevel). */
   readonly min: number;
-  private readonly memory: Float64Array;
-  private readonly perToken: Float64Array;
-  /** The cost model's figures per level, as first asked (NaN: not yet). */
-  private readonly decode: Float64Array;
-  private readonly prefill: Float64Array;
-  private readonly load: Float64Array;
-  private readonly gpu: Float64Array;
-  private readonly host: Float64Array;
+  /** Levels from 0 to the top: the length of each row of `values`. */
+  private readonly levels: number;
+  /**
+   * Per level, as first asked (NaN: not yet): budget bytes, ms per token and the cost model's
+   * figures, one row each (see Row); allocated on first use.
+   */
+  private values: Float64Array | undefined;
 
   constructor(
     readonly model: PolicyModel | undefined,
@@ -78,16 +89,25 @@ export class ModelCosts {
     this.top = cpu || !model ? 0 : model.spec && knownDevice ? model.spec.layers + 1 : model.layers;
     this.partial = !cpu && curves !== undefined;
     this.min = this.partial ? Math.min(1, this.top) : this.top;
-    // NaN marks a level not computed yet; levels run from 0 to the top.
-    const levels = Math.max(0, this.top) + 1;
-    const empty = () => new Float64Array(levels).fill(NaN);
-    this.memory = empty();
-    this.perToken = empty();
-    this.decode = empty();
-    this.prefill = empty();
-    this.load = empty();
-    this.gpu = empty();
-    this.host = empty();
+    this.levels = Math.max(0, this.top) + 1;
+  }
+
+  /**
+   * Whether these costs hold for the model entry `other` (a later round's): every figure they
+   * read of it is the same.
+   */
+  fits(other: PolicyModel | undefined): boolean {
+    const model = this.model;
+    if (model === other) return true;
+    if (!model || !other) return false;
+    return (
+      model.name === other.name &&
+      model.layers === other.layers &&
+      model.fileBytes === other.fileBytes &&
+      model.memoryBytes === other.memoryBytes &&
+      model.spec?.layers === other.spec?.layers &&
+      (model.spec === undefined) === (other.spec === undefined)
+    );
   }
 
   /** See CostOracle.minShrinkLevel. */
@@ -105,13 +125,11 @@ export class ModelCosts {
 
   /** See CostOracle.memoryAt. */
   memoryAt(gpuLayers: number): number {
-    const cached = this.memory[gpuLayers];
-    if (cached !== undefined && !Number.isNaN(cached)) return cached;
-    const bytes = this.computeMemory(gpuLayers);
-    if (Number.isInteger(gpuLayers) && gpuLayers >= 0 && gpuLayers < this.memory.length) {
-      this.memory[gpuLayers] = bytes;
-    }
-    return bytes;
+    const at = this.slot(Row.memory, gpuLayers);
+    if (at < 0) return this.computeMemory(gpuLayers);
+    const values = this.values!;
+    if (Number.isNaN(values[at])) values[at] = this.computeMemory(gpuLayers);
+    return values[at];
   }
 
   private computeMemory(gpuLayers: number): number {
@@ -119,8 +137,8 @@ export class ModelCosts {
     if (!model) return 0;
     if (!this.partial) return model.memoryBytes;
     const reference = Math.min(model.layers, this.top);
-    const predicted = this.predicted('gpu', this.gpu, gpuLayers);
-    const atReference = this.predicted('gpu', this.gpu, reference);
+    const predicted = this.predicted('gpu', Row.gpu, gpuLayers);
+    const atReference = this.predicted('gpu', Row.gpu, reference);
     if (!(model.memoryBytes > 0 && atReference > 0)) return Math.ceil(predicted);
     return Math.round(model.memoryBytes * (predicted / atReference));
   }
@@ -128,7 +146,7 @@ export class ModelCosts {
   /** See CostOracle.hostBytesAt. */
   hostBytesAt(gpuLayers: number): number {
     if (!this.partial) return 0;
-    return this.predicted('host', this.host, gpuLayers) || 0;
+    return this.predicted('host', Row.host, gpuLayers) || 0;
   }
 
   /** See CostOracle.maxLevelWithin. */
@@ -147,31 +165,29 @@ export class ModelCosts {
 
   /** Decode tokens per second. */
   decodeTokensPerSecond(gpuLayers: number): number {
-    return this.predicted('decode', this.decode, gpuLayers) || FALLBACK_COSTS.decodeTokensPerSecond;
+    return this.predicted('decode', Row.decode, gpuLayers) || FALLBACK_COSTS.decodeTokensPerSecond;
   }
 
   /** Milliseconds per decoded token. */
   msPerToken(gpuLayers: number): number {
-    const cached = this.perToken[gpuLayers];
-    if (cached !== undefined && !Number.isNaN(cached)) return cached;
-    const ms = 1_000 / this.decodeTokensPerSecond(gpuLayers);
-    if (Number.isInteger(gpuLayers) && gpuLayers >= 0 && gpuLayers < this.perToken.length) {
-      this.perToken[gpuLayers] = ms;
-    }
-    return ms;
+    const at = this.slot(Row.perToken, gpuLayers);
+    if (at < 0) return 1_000 / this.decodeTokensPerSecond(gpuLayers);
+    const values = this.values!;
+    if (Number.isNaN(values[at])) values[at] = 1_000 / this.decodeTokensPerSecond(gpuLayers);
+    return values[at];
   }
 
   /** Milliseconds to evaluate `tokens` of prompt. */
   prefillMs(gpuLayers: number, tokens: number): number {
     if (tokens <= 0) return 0;
     const rate =
-      this.predicted('prefill', this.prefill, gpuLayers) || FALLBACK_COSTS.prefillTokensPerSecond;
+      this.predicted('prefill', Row.prefill, gpuLayers) || FALLBACK_COSTS.prefillTokensPerSecond;
     return (tokens / rate) * 1_000;
   }
 
   /** Milliseconds to load (or reload at another level) a copy, from the page cache. */
   loadMs(gpuLayers: number): number {
-    const predicted = this.predicted('load', this.load, gpuLayers);
+    const predicted = this.predicted('load', Row.load, gpuLayers);
     if (predicted) return predicted;
     const fileBytes = this.model?.fileBytes ?? 0;
     return FALLBACK_COSTS.loadSetupMs + (fileBytes / FALLBACK_COSTS.loadBytesPerSecond) * 1_000;
@@ -224,11 +240,18 @@ export class ModelCosts {
   }
 
   /** A figure of the model on the device; 0 when the cost model cannot answer. */
-  private predicted(metric: CurveMetric, figures: Float64Array, level: number): number {
-    const cached = figures[level];
-    if (cached !== undefined && !Number.isNaN(cached)) return cached;
-    const value = this.curves?.at(metric, level) ?? 0;
-    if (Number.isInteger(level) && level >= 0 && level < figures.length) figures[level] = value;
-    return value;
+  private predicted(metric: CurveMetric, row: Row, level: number): number {
+    const at = this.slot(row, level);
+    if (at < 0) return this.curves?.at(metric, level) ?? 0;
+    const values = this.values!;
+    if (Number.isNaN(values[at])) values[at] = this.curves?.at(metric, level) ?? 0;
+    return values[at];
+  }
+
+  /** Where a row's value for `level` is kept; -1 for a level outside 0 to the top. */
+  private slot(row: Row, level: number): number {
+    if (!(level >= 0 && level < this.levels) || Math.floor(level) !== level) return -1;
+    this.values ??= new Float64Array(ROWS * this.levels).fill(NaN);
+    return row * this.levels + level;
   }
 }

@@ -12,7 +12,7 @@ const WORKERS_PER_KIND = 2;
 /** Workers that predict alike for a model (same device, same threads). */
 export interface SpeedGroup {
   key: string;
-  workers: PolicyWorker[];
+  workers: readonly PolicyWorker[];
   /** The model's costs on the group's first worker (what its lower bound reads). */
   costs: ModelCosts;
   /** When the lightest load of the model there would be done, if sent now (epoch ms). */
@@ -210,12 +210,17 @@ export class PlacementOptions {
     let groups = this.groups.get(model);
     if (!groups) {
       const r = this.round;
-      const byKey = new Map<string, PolicyWorker[]>();
-      for (const worker of r.candidates(model)) {
-        const key = r.oracle.speedKey(worker);
-        const workers = byKey.get(key) ?? [];
-        workers.push(worker);
-        byKey.set(key, workers);
+      // Served by every live worker (the usual fleet): its groups are the fleet's device kinds.
+      let byKey: ReadonlyMap<string, readonly PolicyWorker[]> = r.liveKinds();
+      if (!r.servedByAll(model)) {
+        const some = new Map<string, PolicyWorker[]>();
+        for (const worker of r.candidates(model)) {
+          const key = r.oracle.speedKey(worker);
+          const workers = some.get(key) ?? [];
+          workers.push(worker);
+          some.set(key, workers);
+        }
+        byKey = some;
       }
       const keys = [...byKey.keys()].sort(compareIds);
       groups = [...byKey].map(([key, workers]) => {

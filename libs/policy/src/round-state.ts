@@ -43,6 +43,8 @@ export class RoundState {
   private readonly pauseCostCache = new Map<string, PauseCosts>();
   private sortedWorkers: PolicyWorker[] | undefined;
   private liveByKind: Map<string, PolicyWorker[]> | undefined;
+  /** Live workers, counted with liveKinds. */
+  private liveCount = 0;
   private readonly withCapacity = new Set<PolicyWorker>();
   private readonly dispatched = new Set<string>();
   private readonly kindVersions = new Map<string, number>();
@@ -78,12 +80,17 @@ export class RoundState {
   }
 
   /** Live workers that can serve `model`, by id. */
-  candidates(model: string): PolicyWorker[] {
+  candidates(model: string): readonly PolicyWorker[] {
     return this.copies.candidates(model);
   }
 
   /** Live workers of one speed key (see CostOracle.speedKey), by id. */
   liveOfKind(key: string): readonly PolicyWorker[] {
+    return this.liveKinds().get(key) ?? [];
+  }
+
+  /** Live workers by speed key, keys in the order of their first worker by id. */
+  liveKinds(): ReadonlyMap<string, readonly PolicyWorker[]> {
     if (!this.liveByKind) {
       this.liveByKind = new Map<string, PolicyWorker[]>();
       for (const worker of this.byId()) {
@@ -92,9 +99,16 @@ export class RoundState {
         const list = this.liveByKind.get(kind);
         if (list) list.push(worker);
         else this.liveByKind.set(kind, [worker]);
+        this.liveCount += 1;
       }
     }
-    return this.liveByKind.get(key) ?? [];
+    return this.liveByKind;
+  }
+
+  /** Whether every live worker may serve `model`. */
+  servedByAll(model: string): boolean {
+    this.liveKinds();
+    return this.copies.candidates(model).length === this.liveCount;
   }
 
   /** Live workers holding a loaded copy of `model`, by id. */

@@ -201,22 +201,23 @@ export class RoundTimelines {
     const state = this.of(worker);
     if (state.indexed) return state;
     state.indexed = true;
-    const ends: number[] = [];
-    const endsByModel = new Map<string, number[]>();
-    for (const run of worker.running) {
+    const running = worker.running;
+    const ends = new Array<number>(running.length);
+    for (let i = 0; i < running.length; i++) {
+      const run = running[i];
       const end = run.preempting
         ? this.now + this.stopMs(worker, run)
         : this.now + this.oracle.remainingMs(run, worker, this.levelOf(worker, run.model));
       this.runEnds.set(run.jobId, end);
-      ends.push(end);
-      const modelEnds = endsByModel.get(run.model);
-      if (modelEnds) modelEnds.push(end);
-      else endsByModel.set(run.model, [end]);
+      ends[i] = end;
     }
     state.slots = new SlotTimeline(worker.maxConcurrentJobs, ends, this.now);
     for (const loaded of worker.loaded) {
-      const ends = endsByModel.get(loaded.model) ?? [];
-      state.copySlots.set(loaded.model, new SlotTimeline(loaded.slots, ends, this.now));
+      const copyEnds: number[] = [];
+      for (let i = 0; i < running.length; i++) {
+        if (running[i].model === loaded.model) copyEnds.push(ends[i]);
+      }
+      state.copySlots.set(loaded.model, new SlotTimeline(loaded.slots, copyEnds, this.now));
     }
     return state;
   }
