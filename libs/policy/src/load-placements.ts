@@ -1,7 +1,7 @@
 import { compareIds, formatBytes, formatMs } from './format.js';
 import { allocateOffload } from './offload-allocator.js';
 import { offloadCandidate } from './offload-candidate.js';
-import type { PlanStep } from './plan-option.js';
+import type { Note, PlanStep } from './plan-option.js';
 import type { RoundState } from './round-state.js';
 import type { PolicyLoadedModel, PolicyWorker } from './snapshot.js';
 import { WorkerModelMap } from './worker-model-map.js';
@@ -15,7 +15,7 @@ export interface LoadPlacement {
   harmMs: number;
   steps: PlanStep[];
   dispatchNow: boolean;
-  note: string;
+  note: Note;
 }
 
 interface Cached {
@@ -93,7 +93,7 @@ export class LoadPlacements {
     before: PlanStep[],
     kind: LoadPlacement['kind'] = 'load',
     harmMs = 0,
-    note = '',
+    note: Note = '',
   ): LoadPlacement {
     const r = this.round;
     const loadMs = r.oracle.loadMs(model, worker, gpuLayers);
@@ -145,8 +145,8 @@ export class LoadPlacements {
       const step = steps[i];
       return sum + (step.type === 'unload' ? step.reloadMs * this.reloadsExpected(m) : 0);
     }, 0);
-    const names = chosen.map((m) => m.model).join(', ');
-    const note = `evicts idle ${names} (reload ${formatMs(harmMs)})`;
+    const note = () =>
+      `evicts idle ${chosen.map((m) => m.model).join(', ')} (reload ${formatMs(harmMs)})`;
     return [this.load(worker, model, level, steps, 'evict', harmMs, note)];
   }
 
@@ -239,9 +239,10 @@ export class LoadPlacements {
       (sum, s) => sum + (s.type === 'reoffload' ? s.ms + s.lossMs : 0),
       0,
     );
-    const note = steps
-      .map((s) => (s.type === 'reoffload' ? `shrinks ${s.model} ${s.from}→${s.gpuLayers}` : ''))
-      .join(', ');
+    const note = () =>
+      steps
+        .map((s) => (s.type === 'reoffload' ? `shrinks ${s.model} ${s.from}→${s.gpuLayers}` : ''))
+        .join(', ');
     return [this.load(worker, model, level, steps, 'shrink', harmMs, note)];
   }
 
@@ -278,10 +279,11 @@ export class LoadPlacements {
     const slotAt = r.times.workerFreeAt(worker);
     const startAt = Math.max(at, slotAt, r.commandsFreeAt(worker)) + loadMs;
     if (!Number.isFinite(startAt)) return [];
-    const note =
-      `${formatBytes(need)} free on ${worker.id} in ${formatMs(at - r.now)}` +
+    const now = r.now;
+    const note = () =>
+      `${formatBytes(need)} free on ${worker.id} in ${formatMs(at - now)}` +
       (when ? ` when ${when}` : '') +
-      (slotAt > at ? `, a slot in ${formatMs(slotAt - r.now)}` : '');
+      (slotAt > at ? `, a slot in ${formatMs(slotAt - now)}` : '');
     return [
       {
         kind: 'wait-memory',

@@ -1,7 +1,7 @@
 import { compareIds } from './format.js';
 import { LoadPlacements } from './load-placements.js';
 import type { LowerBound, OptionCollector } from './plan-choice.js';
-import type { PlanKind, PlanOption, PlanStep } from './plan-option.js';
+import type { Note, PlanKind, PlanOption, PlanStep } from './plan-option.js';
 import type { RoundState } from './round-state.js';
 import type { PolicyJob, PolicyWorker } from './snapshot.js';
 import { ALONE, type ModelCosts } from './model-costs.js';
@@ -133,7 +133,7 @@ export class PlacementOptions {
     startAt: number,
     steps: PlanStep[],
     dispatchNow: boolean,
-    note: string,
+    note: Note,
     harmMs = 0,
   ): PlanOption {
     const r = this.round;

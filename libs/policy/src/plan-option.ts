@@ -49,11 +49,22 @@ export interface PlanOption {
   /** A copy the round expects to load there later, not one that exists. */
   virtual?: boolean;
   /** What the option does besides running the job, for reasons. */
-  note: string;
+  note: Note;
   /** Set when the job resumes there from its saved KV state: the restore's ms. */
   restoresKvMs?: number;
   /** The model a `pause-evict` option evicts once its jobs have stopped, and its reload. */
   evicts?: { model: string; reloadMs: number };
+}
+
+/**
+ * Words for a reason, or how to make them: thousands of options are weighed per round and few
+ * are named in a reason, so the options that need numbers formatted put them off until then.
+ */
+export type Note = string | (() => string);
+
+/** The words of a note. */
+export function noteText(note: Note): string {
+  return typeof note === 'string' ? note : note();
 }
 
 const HARMLESS: ReadonlySet<PlanKind> = new Set(['ready', 'load', 'wait-slot', 'wait-memory']);

@@ -142,7 +142,7 @@ export class PreemptionOptions {
         harmMs,
         steps: paused.map((v) => this.step(v, worker)),
         dispatchNow: false,
-        note:
+        note: () =>
           `evicts ${loaded.model} (reload ${formatMs(reloadMs)}) once ` +
           `${paused.map((v) => `${v.run.priority} job ${v.run.jobId}`).join(', ')} stopped`,
         evicts: { model: loaded.model, reloadMs },
@@ -201,7 +201,8 @@ export class PreemptionOptions {
       harmMs: victim.costMs,
       steps,
       dispatchNow: victim.path === 'recompute',
-      note: `preempts ${victim.run.priority} job ${victim.run.jobId} (${victim.path}, ${formatMs(victim.costMs)})`,
+      note: () =>
+        `preempts ${victim.run.priority} job ${victim.run.jobId} (${victim.path}, ${formatMs(victim.costMs)})`,
     };
   }
 }
