@@ -98,7 +98,7 @@ export class JobPlacer {
     let chosen = chooseNormal(context, out.options);
     const urgent = job.priority !== 'batch' && wouldMissSla(context, out.options);
     if (urgent) {
-      if (r.anyVictimFor(classRank(job.priority))) {
+      if (r.ledger.anyVictimFor(classRank(job.priority))) {
         this.preemption.collect(job, out, takeFree);
       }
       chosen = chooseUrgent(context, out.options);
@@ -127,7 +127,7 @@ export class JobPlacer {
   private canOnlyWait(job: PolicyJob, takeFree: boolean): boolean {
     const r = this.round;
     const noSlot = !takeFree || r.freeSlots === 0;
-    return noSlot && (job.priority === 'batch' || !r.anyVictimFor(classRank(job.priority)));
+    return noSlot && (job.priority === 'batch' || !r.ledger.anyVictimFor(classRank(job.priority)));
   }
 
   /** Whether some loaded copy of the job's model has a slot it may take now (see onCopies). */
@@ -212,7 +212,7 @@ export class JobPlacer {
     if (!urgent || meetsTargets(context, chosen)) return '';
     const r = this.round;
     const sla = describeSla(context.targets, r.now);
-    const why = r.anyVictimFor(classRank(context.job.priority))
+    const why = r.ledger.anyVictimFor(classRank(context.job.priority))
       ? 'no preemption would start it sooner'
       : 'no lower-class job may be preempted (class, preemption cap or batch floor)';
     return `; misses its SLA (${sla}): ${why}`;
@@ -221,10 +221,14 @@ export class JobPlacer {
   /** Names the batch floor when a batch job gets a slot the higher classes had to leave to it. */
   private floorNote(job: PolicyJob, chosen: PlanOption): string {
     const r = this.round;
-    if (job.priority !== 'batch' || !chosen.dispatchNow || r.batchRunning >= r.batchFloorSlots) {
+    if (
+      job.priority !== 'batch' ||
+      !chosen.dispatchNow ||
+      r.ledger.batchRunning >= r.ledger.batchFloorSlots
+    ) {
       return '';
     }
-    return `; batch floor: ${r.batchFloorSlots} slot(s) of the fleet kept for batch work`;
+    return `; batch floor: ${r.ledger.batchFloorSlots} slot(s) of the fleet kept for batch work`;
   }
 
   private bestHarmless(options: PlanOption[]): PlanOption | undefined {

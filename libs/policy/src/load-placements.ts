@@ -256,23 +256,20 @@ export class LoadPlacements {
     if (level === undefined) return [];
     const need = r.oracle.memoryAt(model, worker, level);
     const sources = worker.loaded
-      .map((m) => {
+      .map((m): MemorySource => {
         const drained = r.isIdle(worker, m) ? r.now : r.times.copyIdleAt(worker, m.model);
         const resident = r.evictableAt(m);
-        const why =
-          resident > drained
-            ? `the minimum residency of ${m.model} ends`
-            : `the jobs of ${m.model} end`;
-        return { bytes: m.memoryBytes, at: Math.max(resident, drained), why };
+        const at = Math.max(resident, drained);
+        return { bytes: m.memoryBytes, at, model: m.model, residency: resident > drained };
       })
-      .sort((a, b) => a.at - b.at || compareIds(a.why, b.why));
+      .sort((a, b) => a.at - b.at || compareIds(why(a), why(b)));
     let bytes = r.plan.freeMemory(worker);
     let at = r.now;
-    let when = '';
+    let when: MemorySource | undefined;
     for (const source of sources) {
       if (bytes >= need) break;
       bytes += source.bytes;
-      if (source.at >= at) [at, when] = [source.at, source.why];
+      if (source.at >= at) [at, when] = [source.at, source];
     }
     if (bytes < need || (at <= r.now && capacity)) return [];
     const loadMs = r.oracle.loadMs(model, worker, level);
@@ -282,7 +279,7 @@ export class LoadPlacements {
     const now = r.now;
     const note = () =>
       `${formatBytes(need)} free on ${worker.id} in ${formatMs(at - now)}` +
-      (when ? ` when ${when}` : '') +
+      (when ? ` when ${why(when)}` : '') +
       (slotAt > at ? `, a slot in ${formatMs(slotAt - now)}` : '');
     return [
       {
@@ -296,4 +293,20 @@ export class LoadPlacements {
       },
     ];
   }
+}
+
+/** Memory a copy on the worker frees, and when (see waitMemory). */
+interface MemorySource {
+  bytes: number;
+  at: number;
+  model: string;
+  /** True when its minimum residency ends after its jobs do. */
+  residency: boolean;
+}
+
+/** Why a source frees its memory when it does, in words. */
+function why(source: MemorySource): string {
+  return source.residency
+    ? `the minimum residency of ${source.model} ends`
+    : `the jobs of ${source.model} end`;
 }

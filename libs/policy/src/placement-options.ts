@@ -1,4 +1,5 @@
 import { compareIds } from './format.js';
+import { KindRanking } from './kind-ranking.js';
 import { LoadPlacements } from './load-placements.js';
 import type { LowerBound, OptionCollector } from './plan-choice.js';
 import type { Note, PlanKind, PlanOption, PlanStep } from './plan-option.js';
@@ -32,13 +33,19 @@ export interface SpeedGroup {
 export class PlacementOptions {
   private readonly groups = new Map<string, SpeedGroup[]>();
   private readonly loads: LoadPlacements;
-  private readonly rankings = new Map<string, { version: number; workers: PolicyWorker[] }>();
+  private readonly ranking: KindRanking;
+  /** mostPromising per group (a group is one model's workers of one kind). */
+  private readonly promising = new Map<
+    SpeedGroup,
+    { version: number; workers: readonly PolicyWorker[] }
+  >();
   /** The lower bounds of the last job asked about, per group of its model. */
   private bounds: LowerBound[] = [];
   private boundsJob: PolicyJob | undefined;
 
   constructor(private readonly round: RoundState) {
     this.loads = new LoadPlacements(round);
+    this.ranking = new KindRanking(round);
   }
 
   /**
@@ -162,13 +169,18 @@ export class PlacementOptions {
    * The workers of a device kind worth evaluating for a model they do not hold: those with a free
    * slot first, then the most free memory (ties by id). Workers of one kind predict alike, so
    * the others could only offer the same or worse; this keeps a job's cost independent of the
-   * fleet's size.
+   * fleet's size. Kept until a worker of the kind changes its slots or memory.
    */
-  mostPromising(group: SpeedGroup, model: string): PolicyWorker[] {
-    return this.selectPromising(group, model);
+  mostPromising(group: SpeedGroup, model: string): readonly PolicyWorker[] {
+    const version = this.round.kindVersion(group.key);
+    const cached = this.promising.get(group);
+    if (cached && cached.version === version) return cached.workers;
+    const workers = this.selectPromising(group, model);
+    this.promising.set(group, { version, workers });
+    return workers;
   }
 
-  /** The same among the workers `include` accepts. */
+  /** The same among the workers `include` accepts (not kept). */
   selectPromising(
     group: SpeedGroup,
     model: string,
@@ -176,33 +188,13 @@ export class PlacementOptions {
   ): PolicyWorker[] {
     const r = this.round;
     const best: PolicyWorker[] = [];
-    for (const worker of this.ranking(group.key)) {
+    for (const worker of this.ranking.of(group.key)) {
       if (!r.copies.serves(worker, model) || r.plan.loadedModel(worker, model)) continue;
       if (include && !include(worker)) continue;
       best.push(worker);
       if (best.length === WORKERS_PER_KIND) break;
     }
     return best;
-  }
-
-  /**
-   * The live workers of a speed key, those with a free slot first, then by free memory, then by
-   * id: the order mostPromising picks from. Sorted again only after a worker of the key changed
-   * its slots or memory (a dispatch, a load), not per job and model.
-   */
-  private ranking(key: string): readonly PolicyWorker[] {
-    const r = this.round;
-    const version = r.kindVersion(key);
-    const cached = this.rankings.get(key);
-    if (cached && cached.version === version) return cached.workers;
-    const live = r.liveOfKind(key);
-    const capacity = live.map((w) => (r.hasCapacity(w) ? 1 : 0));
-    const free = live.map((w) => r.plan.freeMemory(w));
-    const order = live.map((_, i) => i);
-    order.sort((a, b) => capacity[b] - capacity[a] || free[b] - free[a] || a - b);
-    const workers = order.map((i) => live[i]);
-    this.rankings.set(key, { version, workers });
-    return workers;
   }
 
   /** The candidates for a model by device kind. */

@@ -1,7 +1,7 @@
 import { classRank } from '#switchyard/contracts';
 import { compareIds, formatMs } from './format.js';
 import { meetsTargets, type OptionCollector } from './plan-choice.js';
-import type { PlacementOptions } from './placement-options.js';
+import type { PlacementOptions, SpeedGroup } from './placement-options.js';
 import type { PlanOption, PlanStep } from './plan-option.js';
 import type { RoundState } from './round-state.js';
 import type { PolicyJob, PolicyLoadedModel, PolicyRunningJob, PolicyWorker } from './snapshot.js';
@@ -22,6 +22,11 @@ interface Victim {
  * evicted for the job's model once they have stopped; the job waits for that.
  */
 export class PreemptionOptions {
+  private readonly promising = new Map<
+    SpeedGroup,
+    { version: number; rank: number; batchOk: boolean; workers: PolicyWorker[] }
+  >();
+
   constructor(
     private readonly round: RoundState,
     private readonly placement: PlacementOptions,
@@ -37,7 +42,7 @@ export class PreemptionOptions {
     const r = this.round;
     const rank = classRank(job.priority);
     const victimsOn = (worker: PolicyWorker) =>
-      worker.running.filter((run) => r.mayPreempt(run, rank));
+      worker.running.filter((run) => r.ledger.mayPreempt(run, rank));
     let met = false;
     for (const worker of r.realCopies(job.model)) {
       const victims = victimsOn(worker);
@@ -48,17 +53,40 @@ export class PreemptionOptions {
       met ||= meetsTargets(out.context, option);
     }
     if (met) return;
-    const hasVictims = (worker: PolicyWorker) =>
-      worker.running.some((run) => r.mayPreempt(run, rank));
     for (const group of this.placement.groupsFor(job.model)) {
       if (out.canSkip(this.placement.lowerBound(job, group))) continue;
-      for (const worker of this.placement.selectPromising(group, job.model, hasVictims)) {
+      for (const worker of this.promisingWithVictims(group, job.model, rank)) {
         const victims = victimsOn(worker);
         const load = this.pauseAndLoad(job, worker, victims, takeFree);
         if (load) out.add(load);
         for (const option of this.pauseAndEvict(job, worker, victims)) out.add(option);
       }
     }
+  }
+
+  /**
+   * The most promising workers of a group with a job a job of `rank` may preempt. Kept until a
+   * worker of the kind changes or batch work reaches its floor (what may be preempted changes
+   * only then).
+   */
+  private promisingWithVictims(group: SpeedGroup, model: string, rank: number) {
+    const r = this.round;
+    const version = r.kindVersion(group.key);
+    const batchOk = r.ledger.batchMayYield();
+    const cached = this.promising.get(group);
+    if (
+      cached &&
+      cached.version === version &&
+      cached.rank === rank &&
+      cached.batchOk === batchOk
+    ) {
+      return cached.workers;
+    }
+    const hasVictims = (worker: PolicyWorker) =>
+      worker.running.some((run) => r.ledger.mayPreempt(run, rank));
+    const workers = this.placement.selectPromising(group, model, hasVictims);
+    this.promising.set(group, { version, rank, batchOk, workers });
+    return workers;
   }
 
   /** Frees a slot of a loaded copy (or of the worker) by pausing the cheapest victim. */
@@ -116,7 +144,7 @@ export class PreemptionOptions {
       if (r.evictableAt(loaded) > r.now) continue;
       if (worker.running.length - runs.length >= worker.maxConcurrentJobs) continue;
       const batch = runs.filter((run) => run.priority === 'batch').length;
-      if (batch > 0 && r.batchRunning - batch < r.batchFloorSlots) continue;
+      if (batch > 0 && r.ledger.batchRunning - batch < r.ledger.batchFloorSlots) continue;
       const bytes = r.plan.freeMemory(worker) + loaded.memoryBytes;
       const level = r.levelWithin(worker, job.model, bytes);
       if (level === undefined) continue;

@@ -1,4 +1,3 @@
-import { classRank, type PriorityClass } from '#switchyard/contracts';
 import { CopyIndex } from './copy-index.js';
 import { CostOracle, type PredictionMemo } from './cost-oracle.js';
 import { DemandIndex } from './demand-index.js';
@@ -6,6 +5,7 @@ import { FleetPlan } from './fleet-plan.js';
 import { IdOrder } from './id-order.js';
 import type { DeviceShare, PauseCosts } from './model-costs.js';
 import { DEFAULT_POLICY_SETTINGS } from './policy-settings.js';
+import { PreemptionLedger } from './preemption-ledger.js';
 import { RoundTimelines } from './round-timelines.js';
 import type {
   FleetSnapshot,
@@ -33,10 +33,8 @@ export class RoundState {
   readonly now: number;
   readonly copies: CopyIndex;
   readonly times: RoundTimelines;
-  /** Slots batch work keeps while batch jobs wait or run (see batchFloorShare). */
-  readonly batchFloorSlots: number;
-  /** Batch jobs running (or dispatched in this decision), preempted ones excluded. */
-  batchRunning = 0;
+  /** What may still be preempted, and the batch floor. */
+  readonly ledger: PreemptionLedger;
   /** Free job slots of the live workers (each worker's cap minus what runs there). */
   freeSlots = 0;
 
@@ -46,9 +44,7 @@ export class RoundState {
   /** Live workers, counted with liveKinds. */
   private liveCount = 0;
   private readonly withCapacity = new Set<PolicyWorker>();
-  private readonly dispatched = new Set<string>();
   private readonly kindVersions = new Map<string, number>();
-  private readonly victims = new Map<PriorityClass, number>();
 
   constructor(
     snapshot: FleetSnapshot,
@@ -62,6 +58,7 @@ export class RoundState {
     this.now = snapshot.now;
     this.copies = new CopyIndex(() => this.byId());
     this.times = new RoundTimelines(this.plan, this.oracle, this.now);
+    this.ledger = new PreemptionLedger(this.settings);
     let totalSlots = 0;
     for (const worker of this.plan.workers) {
       this.countWorker(worker);
@@ -69,14 +66,7 @@ export class RoundState {
     }
     let batchWaiting = 0;
     for (const job of snapshot.backlog) if (job.priority === 'batch') batchWaiting += 1;
-    const batchJobs = batchWaiting + this.batchRunning;
-    const share = this.settings.batchFloorShare;
-    // Rounded up, so a small fleet still keeps one slot for batch work while it has any; but never
-    // the last slot, or a one-slot fleet would serve batch before interactive work.
-    this.batchFloorSlots =
-      share > 0 && batchJobs > 0
-        ? Math.min(Math.ceil(share * totalSlots), batchJobs, Math.max(0, totalSlots - 1))
-        : 0;
+    this.ledger.setFloor(totalSlots, batchWaiting);
   }
 
   /** Live workers that can serve `model`, by id. */
@@ -214,33 +204,13 @@ export class RoundState {
     return costs;
   }
 
-  /** Whether a running job may be preempted for a job of `rank` (class, cap, batch floor). */
-  mayPreempt(run: PolicyRunningJob, rank: number): boolean {
-    if (classRank(run.priority) <= rank || !this.isVictim(run)) return false;
-    return run.priority !== 'batch' || this.batchRunning - 1 >= this.batchFloorSlots;
-  }
-
-  /**
-   * A job the worker has started (not one whose dispatch is in flight, which it could not stop
-   * yet), that is not being preempted already and is under the preemption cap.
-   */
-  private isVictim(run: PolicyRunningJob): boolean {
-    return (
-      run.startedAt !== undefined &&
-      !run.preempting &&
-      !this.dispatched.has(run.jobId) &&
-      (run.preemptions ?? 0) < this.settings.maxPreemptionsPerJob
-    );
-  }
-
   /** Dispatches a job and books its slot until its predicted finish. */
   dispatch(worker: PolicyWorker, job: PolicyJob, finishAt: number, reason: string): void {
     this.times.indexed(worker);
     this.plan.dispatch(worker, job, reason);
-    this.dispatched.add(job.id);
+    this.ledger.dispatch(job);
     this.touch(worker);
     this.times.take(worker, job.model, finishAt);
-    if (job.priority === 'batch') this.batchRunning += 1;
     this.times.setRunEnd(job.id, finishAt);
     this.refreshCapacity(worker);
   }
@@ -307,10 +277,9 @@ export class RoundState {
   ): void {
     this.times.indexed(worker);
     this.touch(worker);
-    if (this.isVictim(run)) this.countVictim(run, -1);
+    this.ledger.preempt(run);
     this.plan.preempt(worker, run, path, reason, releaseSlot);
     this.times.release(worker, run, freedAt);
-    if (run.priority === 'batch') this.batchRunning -= 1;
     this.refreshCapacity(worker);
   }
 
@@ -336,24 +305,9 @@ export class RoundState {
     return this.kindVersions.get(key) ?? 0;
   }
 
-  /** Slots still owed to batch work: higher classes leave this many free slots to it. */
-  owedToBatch(): number {
-    return Math.max(0, this.batchFloorSlots - this.batchRunning);
-  }
-
   /** Whether a job of this class may take a free slot, given what is owed to batch work. */
   mayTakeFreeSlot(job: PolicyJob): boolean {
-    return job.priority === 'batch' || this.freeSlots > this.owedToBatch();
-  }
-
-  /** Whether some running job may be preempted for a job of `rank`. */
-  anyVictimFor(rank: number): boolean {
-    const standard = this.victims.get('standard') ?? 0;
-    const batch = this.victims.get('batch') ?? 0;
-    const batchAllowed = batch > 0 && this.batchRunning - 1 >= this.batchFloorSlots;
-    return (
-      (rank < classRank('standard') && standard > 0) || (rank < classRank('batch') && batchAllowed)
-    );
+    return job.priority === 'batch' || this.freeSlots > this.ledger.owedToBatch();
   }
 
   /** The plan's workers by id, sorted once per round. */
@@ -365,10 +319,7 @@ export class RoundState {
   /** What the round needs of every worker up front: counts, copies, free capacity. */
   private countWorker(worker: PolicyWorker): void {
     if (!worker.draining) {
-      for (const run of worker.running) {
-        if (run.priority === 'batch' && !run.preempting) this.batchRunning += 1;
-        if (this.isVictim(run)) this.countVictim(run, 1);
-      }
+      for (const run of worker.running) this.ledger.countRunning(run);
       for (const loaded of worker.loaded) this.copies.addCopy(worker, loaded.model);
     }
     this.refreshCapacity(worker);
@@ -382,10 +333,6 @@ export class RoundState {
     state.stateVersion += 1;
     const key = this.oracle.speedKey(worker);
     this.kindVersions.set(key, this.kindVersion(key) + 1);
-  }
-
-  private countVictim(run: PolicyRunningJob, delta: number): void {
-    this.victims.set(run.priority, (this.victims.get(run.priority) ?? 0) + delta);
   }
 
   private refreshCapacity(worker: PolicyWorker): void {
