@@ -5,6 +5,9 @@ import type { PolicyJob } from './snapshot.js';
 /** How much younger than it a job that can no longer be preempted lets pass ahead of it (ms). */
 export const CAPPED_JOB_YIELDS_MS = 60_000;
 
+/** Windows up to this many jobs are sorted by comparison, longer ones by radix (same order). */
+const SHORT_WINDOW = 512;
+
 /**
  * The window as the queue serves it: interactive, standard, batch; oldest first inside a class.
  * A job preempted `maxPreemptions` times runs to its end once started, so it takes a slot that
@@ -31,8 +34,9 @@ export function byClassAndAge(
     if (at < earliest) earliest = at;
     if (at > latest) latest = at;
   }
+  // A short window (the live scheduler's is 128 jobs) sorts faster by comparison.
   const order =
-    whole && count > 0
+    whole && count > SHORT_WINDOW
       ? byWholeKeys(backlog, ranks, servedAt, earliest, latest)
       : byComparison(backlog, ranks, servedAt);
   const sorted = new Array<PolicyJob>(count);

@@ -7,7 +7,7 @@ import type { PolicyWorker } from './snapshot.js';
  * load it later ("virtual" copies, with their level, in the order planned).
  */
 export class CopyIndex {
-  private candidateLists: Map<string, PolicyWorker[]> | undefined;
+  private readonly candidateLists = new Map<string, PolicyWorker[]>();
   private readonly servable = new Map<PolicyWorker, Set<string>>();
   private readonly copies = new Map<string, Set<PolicyWorker>>();
   private readonly copyLists = new Map<string, PolicyWorker[]>();
@@ -18,19 +18,12 @@ export class CopyIndex {
 
   /** Live workers that can serve `model`, by id. */
   candidates(model: string): readonly PolicyWorker[] {
-    if (!this.candidateLists) {
-      // Every model's list in one pass over the registries (not one pass over them per model).
-      this.candidateLists = new Map<string, PolicyWorker[]>();
-      for (const worker of this.byId()) {
-        if (worker.draining) continue;
-        for (const name of worker.models) {
-          const list = this.candidateLists.get(name);
-          if (!list) this.candidateLists.set(name, [worker]);
-          else if (list.at(-1) !== worker) list.push(worker);
-        }
-      }
+    let list = this.candidateLists.get(model);
+    if (!list) {
+      list = this.byId().filter((w) => !w.draining && w.models.includes(model));
+      this.candidateLists.set(model, list);
     }
-    return this.candidateLists.get(model) ?? NONE;
+    return list;
   }
 
   /** Whether the worker has `model` in its registry. */
@@ -98,5 +91,3 @@ export class CopyIndex {
     copies.set(worker, gpuLayers);
   }
 }
-
-const NONE: readonly PolicyWorker[] = [];

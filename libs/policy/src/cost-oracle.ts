@@ -27,7 +27,11 @@ export type PredictionMemo = WeakMap<CostModel, Map<string, Map<string, ModelCur
  * each model's costs this round for GPU and CPU workers (a worker's kind decides its top level).
  */
 interface DeviceEntry {
+  /** The catalog device, and the key: catalog device and threads. */
+  id: string | undefined;
   key: string | undefined;
+  /** The memo's curves for this key and the snapshot's context size (found on first use). */
+  memo: Map<string, ModelCurves> | undefined;
   speedKey: string | undefined;
   curves: Map<string, ModelCurves | null>;
   costs: Map<string, ModelCosts>;
@@ -245,7 +249,9 @@ export class CostOracle {
       const id = this.catalogId(worker);
       const key = id === undefined ? undefined : `${id}/${this.threads(worker) ?? ''}`;
       entry = (key === undefined ? undefined : this.devicesByKey.get(key)) ?? {
+        id,
         key,
+        memo: undefined,
         speedKey: undefined,
         curves: new Map<string, ModelCurves | null>(),
         costs: new Map<string, ModelCosts>(),
@@ -262,23 +268,31 @@ export class CostOracle {
     if (device.key === undefined) return undefined;
     let curves = device.curves.get(name);
     if (curves === undefined) {
-      curves = this.makeCurves(name, worker, device.key) ?? null;
+      curves = this.makeCurves(name, worker, device) ?? null;
       device.curves.set(name, curves);
     }
     return curves ?? undefined;
   }
 
-  private makeCurves(name: string, worker: PolicyWorker, key: string): ModelCurves | undefined {
+  private makeCurves(
+    name: string,
+    worker: PolicyWorker,
+    entry: DeviceEntry,
+  ): ModelCurves | undefined {
     const spec = this.model(name)?.spec;
     const costModel = this.snapshot.costModel;
-    const device = this.catalogId(worker);
+    const device = entry.id;
     if (!spec || !costModel || !this.memo || device === undefined) return undefined;
     const { contextSize } = this.snapshot;
-    const deviceKey = `${key}\u0000${contextSize}`;
-    let byName = this.memo.get(deviceKey);
+    let byName = entry.memo;
     if (!byName) {
-      byName = new Map<string, ModelCurves>();
-      this.memo.set(deviceKey, byName);
+      const deviceKey = `${entry.key}\u0000${contextSize}`;
+      byName = this.memo.get(deviceKey);
+      if (!byName) {
+        byName = new Map<string, ModelCurves>();
+        this.memo.set(deviceKey, byName);
+      }
+      entry.memo = byName;
     }
     let curves = byName.get(name);
     // Curves of another file under the same name are replaced.

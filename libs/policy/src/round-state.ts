@@ -44,6 +44,8 @@ export class RoundState {
   /** Live workers, counted with liveKinds. */
   private liveCount = 0;
   private readonly withCapacity = new Set<PolicyWorker>();
+  /** Free slots of each worker as counted in freeSlots. */
+  private readonly freeOf = new Map<PolicyWorker, number>();
   private readonly kindVersions = new Map<string, number>();
 
   constructor(
@@ -160,7 +162,7 @@ export class RoundState {
     return (
       job.kvStateOn === worker.id &&
       this.plan.loadedModel(worker, job.model) !== undefined &&
-      !this.times.of(worker).roundLoads.has(job.model)
+      !this.times.of(worker).roundLoads?.has(job.model)
     );
   }
 
@@ -184,7 +186,7 @@ export class RoundState {
   isIdle(worker: PolicyWorker, loaded: PolicyLoadedModel): boolean {
     return (
       loaded.busySlots === 0 &&
-      !this.times.of(worker).readyAt.has(loaded.model) &&
+      !this.times.of(worker).readyAt?.has(loaded.model) &&
       !worker.running.some((r) => r.model === loaded.model)
     );
   }
@@ -336,12 +338,11 @@ export class RoundState {
   }
 
   private refreshCapacity(worker: PolicyWorker): void {
-    const state = this.times.of(worker);
     const free = worker.draining
       ? 0
       : Math.max(0, worker.maxConcurrentJobs - worker.running.length);
-    this.freeSlots += free - state.free;
-    state.free = free;
+    this.freeSlots += free - (this.freeOf.get(worker) ?? 0);
+    this.freeOf.set(worker, free);
     if (free > 0) this.withCapacity.add(worker);
     else this.withCapacity.delete(worker);
   }

@@ -33,18 +33,13 @@ export class RoundTimelines {
     private readonly oracle: CostOracle,
     private readonly now: number,
   ) {
-    for (const worker of plan.workers) {
-      const state = new WorkerRound();
-      this.workers.set(worker, state);
-      this.loadsInFlight(worker, state);
-    }
+    for (const worker of plan.workers) this.loadsInFlight(worker);
   }
 
-  /** The round's record of the worker. */
+  /** The round's record of the worker (made on first use: a round asks about few workers). */
   of(worker: PolicyWorker): WorkerRound {
     let state = this.workers.get(worker);
     if (!state) {
-      // A worker outside the plan (not expected): an empty record, as the maps gave before.
       state = new WorkerRound();
       this.workers.set(worker, state);
     }
@@ -54,11 +49,11 @@ export class RoundTimelines {
   /** See RoundState.slotFreeAt. */
   slotFreeAt(worker: PolicyWorker, model: string): number {
     const state = this.indexed(worker);
-    const copy = state.copySlots.get(model);
+    const copy = state.copySlots!.get(model);
     return Math.max(
       state.slots!.earliest,
       copy?.earliest ?? Infinity,
-      state.readyAt.get(model) ?? this.now,
+      state.readyAt?.get(model) ?? this.now,
       this.commandsFree(state),
     );
   }
@@ -71,12 +66,12 @@ export class RoundTimelines {
   /** When a job dispatched now to a loaded copy starts: after the copy's and the worker's loads. */
   readyStartAt(worker: PolicyWorker, model: string): number {
     const state = this.of(worker);
-    return Math.max(state.readyAt.get(model) ?? this.now, this.commandsFree(state));
+    return Math.max(state.readyAt?.get(model) ?? this.now, this.commandsFree(state));
   }
 
   /** When every slot of a copy is free (epoch ms). */
   copyIdleAt(worker: PolicyWorker, model: string): number {
-    return this.indexed(worker).copySlots.get(model)?.latest ?? this.now;
+    return this.indexed(worker).copySlots!.get(model)?.latest ?? this.now;
   }
 
   /** When the worker has applied the loads sent to it this round. */
@@ -87,7 +82,7 @@ export class RoundTimelines {
   /** When the first slot of a virtual copy is free. */
   virtualSlotFreeAt(worker: PolicyWorker, model: string): number {
     const state = this.indexed(worker);
-    return Math.max(state.slots!.earliest, state.copySlots.get(model)?.earliest ?? Infinity);
+    return Math.max(state.slots!.earliest, state.copySlots!.get(model)?.earliest ?? Infinity);
   }
 
   /** A running job's predicted end (epoch ms). */
@@ -132,7 +127,7 @@ export class RoundTimelines {
   take(worker: PolicyWorker, model: string, finishAt: number): void {
     const state = this.indexed(worker);
     state.slots!.take(finishAt);
-    state.copySlots.get(model)?.take(finishAt);
+    state.copySlots!.get(model)?.take(finishAt);
   }
 
   /** Moves a preempted run's slot (busy until its predicted end) to free at `freedAt`. */
@@ -140,7 +135,7 @@ export class RoundTimelines {
     const state = this.indexed(worker);
     const end = this.runEnd(worker, run);
     state.slots!.release(end, freedAt);
-    state.copySlots.get(run.model)?.release(end, freedAt);
+    state.copySlots!.get(run.model)?.release(end, freedAt);
     this.runEnds.set(run.jobId, freedAt);
   }
 
@@ -148,12 +143,12 @@ export class RoundTimelines {
   openCopy(worker: PolicyWorker, model: string, from: number): void {
     const state = this.indexed(worker);
     const slots = Math.min(worker.slotsPerModel, worker.maxConcurrentJobs);
-    state.copySlots.set(model, new SlotTimeline(slots, [], from));
+    state.copySlots!.set(model, new SlotTimeline(slots, [], from));
   }
 
   /** Forgets an unloaded copy's slots. */
   closeCopy(worker: PolicyWorker, model: string): void {
-    this.indexed(worker).copySlots.delete(model);
+    this.indexed(worker).copySlots!.delete(model);
   }
 
   /** Books a (re)load behind the worker's earlier commands; returns when the copy is ready. */
@@ -161,8 +156,8 @@ export class RoundTimelines {
     const state = this.indexed(worker);
     const ready = this.commandsFree(state) + this.oracle.loadMs(model, worker, gpuLayers);
     state.commandsUntil = ready;
-    state.readyAt.set(model, ready);
-    state.roundLoads.add(model);
+    (state.readyAt ??= new Map<string, number>()).set(model, ready);
+    (state.roundLoads ??= new Set<string>()).add(model);
     return ready;
   }
 
@@ -212,12 +207,13 @@ export class RoundTimelines {
       ends[i] = end;
     }
     state.slots = new SlotTimeline(worker.maxConcurrentJobs, ends, this.now);
+    state.copySlots = new Map<string, SlotTimeline>();
     for (const loaded of worker.loaded) {
       const copyEnds: number[] = [];
       for (let i = 0; i < running.length; i++) {
         if (running[i].model === loaded.model) copyEnds.push(ends[i]);
       }
-      state.copySlots.set(loaded.model, new SlotTimeline(loaded.slots, copyEnds, this.now));
+      state.copySlots!.set(loaded.model, new SlotTimeline(loaded.slots, copyEnds, this.now));
     }
     return state;
   }
@@ -232,7 +228,7 @@ export class RoundTimelines {
    * most its load time; the snapshot does not tell the two apart. The first load of a model on
    * a host reads its file from storage and takes longer than predicted.)
    */
-  private loadsInFlight(worker: PolicyWorker, state: WorkerRound): void {
+  private loadsInFlight(worker: PolicyWorker): void {
     if (!worker.loaded.some((m) => m.loadedAt > this.now - MAX_LOAD_MS)) return;
     const recent = worker.loaded
       .filter((m) => m.loadedAt > this.now - MAX_LOAD_MS)
@@ -243,9 +239,10 @@ export class RoundTimelines {
       const loadMs = this.oracle.loadMs(loaded.model, worker, loaded.gpuLayers);
       const ready = Math.max(until, loaded.loadedAt) + loadMs;
       if (ready <= this.now) continue;
-      state.readyAt.set(loaded.model, ready);
+      const state = this.of(worker);
+      (state.readyAt ??= new Map<string, number>()).set(loaded.model, ready);
       until = ready;
     }
-    if (until > this.now) state.commandsUntil = until;
+    if (until > this.now) this.of(worker).commandsUntil = until;
   }
 }

@@ -14,30 +14,27 @@ export interface RunsSummary {
  * What one round knows of one worker beyond the plan: its slot timelines (built on first use:
  * most rounds ask about few workers), when its copies loaded this round are ready, when it has
  * applied this round's loads, its free slots as counted, and versions that change with it (cache
- * keys). One object per worker, so that a question about a worker is one lookup.
+ * keys). One object per worker, so that a question about a worker is one lookup; what most
+ * workers never need is allocated on first use (a round of the simulator asks about few).
  */
 export class WorkerRound {
   /** Changes with every change of the worker's plan, its queue included. */
   version = 0;
   /** Changes when its slots, memory or loads change (not when a waiting job books its queue). */
   stateVersion = 0;
-  /** Free slots counted in the round's total. */
-  free = 0;
   /** When the worker has applied the loads sent to it (absent: nothing in flight). */
   commandsUntil: number | undefined;
-  /** When each copy loaded or re-offloaded this round (or still loading) is usable. */
-  readonly readyAt = new Map<string, number>();
+  /** When each copy loaded or re-offloaded this round (or still loading) is usable; absent: now. */
+  readyAt: Map<string, number> | undefined;
   /** Copies loaded or reloaded by this round's actions. */
-  readonly roundLoads = new Set<string>();
+  roundLoads: Set<string> | undefined;
   /** Whether the slot timelines and run ends are built. */
   indexed = false;
   /** When the worker's slots are next free (set once indexed). */
   slots: SlotTimeline | undefined;
-  /** The same per copy (real, or virtual once planned). */
-  readonly copySlots = new Map<string, SlotTimeline>();
+  /** The same per copy (real, or virtual once planned; set once indexed). */
+  copySlots: Map<string, SlotTimeline> | undefined;
   runs: RunsSummary | undefined;
   /** Host bytes its loaded copies take, summed again only when its copies change. */
   hostUsed: number | undefined;
-  /** Models in its registry, as a set (built on first use). */
-  servable: Set<string> | undefined;
 }
