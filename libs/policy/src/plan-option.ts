@@ -67,17 +67,23 @@ export function noteText(note: Note): string {
   return typeof note === 'string' ? note : note();
 }
 
-const HARMLESS: ReadonlySet<PlanKind> = new Set(['ready', 'load', 'wait-slot', 'wait-memory']);
-const PREEMPTIVE: ReadonlySet<PlanKind> = new Set(['pause', 'pause-evict']);
-
 /** True for options that cost no other work. */
 export function isHarmless(option: PlanOption): boolean {
-  return HARMLESS.has(option.kind);
+  // A switch, not a set: it runs several times per option, and a round weighs 100,000 options.
+  switch (option.kind) {
+    case 'ready':
+    case 'load':
+    case 'wait-slot':
+    case 'wait-memory':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** True for options that preempt a running job. */
 export function isPreemptive(option: PlanOption): boolean {
-  return PREEMPTIVE.has(option.kind);
+  return option.kind === 'pause' || option.kind === 'pause-evict';
 }
 
 /** What placement minimizes: the job's finish plus the time it costs others. */
