@@ -1,6 +1,9 @@
 import { compareIds } from './format.js';
 import type { PolicyWorker } from './snapshot.js';
 
+/** Models whose candidates are listed one by one before all are listed at once. */
+const LISTED_ONE_BY_ONE = 8;
+
 /**
  * Where each model is, as a round plans it: the live workers that may serve it, those holding a
  * copy (kept sorted by id, re-sorted only after a change), and those where the round expects to
@@ -8,6 +11,8 @@ import type { PolicyWorker } from './snapshot.js';
  */
 export class CopyIndex {
   private readonly candidateLists = new Map<string, PolicyWorker[]>();
+  /** Whether every model in a registry has its list. */
+  private allListed = false;
   private readonly servable = new Map<PolicyWorker, Set<string>>();
   private readonly copies = new Map<string, Set<PolicyWorker>>();
   private readonly copyLists = new Map<string, PolicyWorker[]>();
@@ -20,10 +25,36 @@ export class CopyIndex {
   candidates(model: string): readonly PolicyWorker[] {
     let list = this.candidateLists.get(model);
     if (!list) {
+      if (this.allListed) return NONE;
+      if (this.candidateLists.size >= LISTED_ONE_BY_ONE) {
+        this.listAll();
+        return this.candidateLists.get(model) ?? NONE;
+      }
       list = this.byId().filter((w) => !w.draining && w.models.includes(model));
       this.candidateLists.set(model, list);
     }
     return list;
+  }
+
+  /**
+   * Every model's candidates in one pass over the registries: once a round has asked about a
+   * few models it is likely to ask about many (a long window), and a registry search per model
+   * and worker then cost a millisecond a round.
+   */
+  private listAll(): void {
+    const lists = new Map<string, PolicyWorker[]>();
+    for (const worker of this.byId()) {
+      if (worker.draining) continue;
+      for (const name of worker.models) {
+        const list = lists.get(name);
+        if (!list) lists.set(name, [worker]);
+        else if (list.at(-1) !== worker) list.push(worker);
+      }
+    }
+    for (const [name, list] of lists) {
+      if (!this.candidateLists.has(name)) this.candidateLists.set(name, list);
+    }
+    this.allListed = true;
   }
 
   /** Whether the worker has `model` in its registry. */
@@ -91,3 +122,5 @@ export class CopyIndex {
     copies.set(worker, gpuLayers);
   }
 }
+
+const NONE: readonly PolicyWorker[] = [];
