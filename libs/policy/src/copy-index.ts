@@ -1,4 +1,3 @@
-import { compareIds } from './format.js';
 import type { PolicyWorker } from './snapshot.js';
 
 /** Models whose candidates are listed one by one before all are listed at once. */
@@ -11,6 +10,7 @@ const LISTED_ONE_BY_ONE = 8;
  */
 export class CopyIndex {
   private readonly candidateLists = new Map<string, PolicyWorker[]>();
+  private placeOf: Map<PolicyWorker, number> | undefined;
   /** Whether every model in a registry has its list. */
   private allListed = false;
   private readonly servable = new Map<PolicyWorker, Set<string>>();
@@ -71,10 +71,21 @@ export class CopyIndex {
   realCopies(model: string): PolicyWorker[] {
     let list = this.copyLists.get(model);
     if (!list) {
-      list = [...(this.copies.get(model) ?? [])].sort((a, b) => compareIds(a.id, b.id));
+      // By id: by each worker's place in the plan's id order (compareIds once per round).
+      const place = this.places();
+      list = [...(this.copies.get(model) ?? [])].sort((a, b) => place.get(a)! - place.get(b)!);
       this.copyLists.set(model, list);
     }
     return list;
+  }
+
+  /** Each worker's place in the plan's id order. */
+  private places(): Map<PolicyWorker, number> {
+    if (!this.placeOf) {
+      this.placeOf = new Map<PolicyWorker, number>();
+      for (const [index, worker] of this.byId().entries()) this.placeOf.set(worker, index);
+    }
+    return this.placeOf;
   }
 
   /** Records a copy of `model` on a live worker. */

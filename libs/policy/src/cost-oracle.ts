@@ -219,7 +219,11 @@ export class CostOracle {
 
   /** A running job's predicted time to its end (ms): its tokens left, else its elapsed time. */
   remainingMs(run: PolicyRunningJob, worker: PolicyWorker, gpuLayers: number): number {
-    const costs = this.costs(run.model, worker);
+    return this.remainingMsOn(this.costs(run.model, worker), run, gpuLayers);
+  }
+
+  /** The same with the costs of the run's model on its worker already found. */
+  remainingMsOn(costs: ModelCosts, run: PolicyRunningJob, gpuLayers: number): number {
     const perToken = costs.msPerToken(gpuLayers);
     if (run.generatedTokens !== undefined) {
       const measured = run.decodeTokensPerSecond;

@@ -1,7 +1,7 @@
 import type { CostOracle } from './cost-oracle.js';
 import type { FleetPlan } from './fleet-plan.js';
 import { compareIds } from './format.js';
-import type { DeviceShare } from './model-costs.js';
+import type { DeviceShare, ModelCosts } from './model-costs.js';
 import { SlotTimeline } from './slot-timeline.js';
 import type { PolicyRunningJob, PolicyWorker } from './snapshot.js';
 import { WorkerRound } from './worker-round.js';
@@ -198,11 +198,20 @@ export class RoundTimelines {
     state.indexed = true;
     const running = worker.running;
     const ends = new Array<number>(running.length);
+    // Runs of one model come together: its level and costs are found once for them.
+    let model: string | undefined;
+    let level = 0;
+    let costs: ModelCosts | undefined;
     for (let i = 0; i < running.length; i++) {
       const run = running[i];
+      if (run.model !== model || !costs) {
+        model = run.model;
+        level = this.levelOf(worker, model);
+        costs = this.oracle.costs(model, worker);
+      }
       const end = run.preempting
-        ? this.now + this.stopMs(worker, run)
-        : this.now + this.oracle.remainingMs(run, worker, this.levelOf(worker, run.model));
+        ? this.now + costs.msPerToken(level)
+        : this.now + this.oracle.remainingMsOn(costs, run, level);
       this.runEnds.set(run.jobId, end);
       ends[i] = end;
     }
