@@ -11,11 +11,10 @@ export interface RunsSummary {
 }
 
 /**
- * What one round knows of one worker beyond the plan: its slot timelines (built on first use:
- * most rounds ask about few workers), when its copies loaded this round are ready, when it has
- * applied this round's loads, its free slots as counted, and versions that change with it (cache
- * keys). One object per worker, so that a question about a worker is one lookup; what most
- * workers never need is allocated on first use (a round of the simulator asks about few).
+ * What one round knows of one worker beyond the plan: its slot timelines, when its copies loaded
+ * this round are ready, when it has applied this round's loads, and versions that change with it
+ * (cache keys). One object per worker, so that a question about a worker is one lookup; it and
+ * its parts are made on first use (a round of the simulator asks about few workers).
  */
 export class WorkerRound {
   /** Changes with every change of the worker's plan, its queue included. */
@@ -34,6 +33,7 @@ export class WorkerRound {
   slots: SlotTimeline | undefined;
   /** The same per copy (real, or virtual once planned; set once indexed). */
   copySlots: Map<string, SlotTimeline> | undefined;
+  /** Its runs' models and latest ends (see RoundTimelines.shareOn), while its running list is the same. */
   runs: RunsSummary | undefined;
   /** Host bytes its loaded copies take, summed again only when its copies change. */
   hostUsed: number | undefined;
