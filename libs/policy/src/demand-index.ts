@@ -17,11 +17,19 @@ export class DemandIndex {
   private readonly jobs = new Map<string, number>();
 
   constructor(snapshot: FleetSnapshot, oracle: CostOracle) {
-    const jobs = this.jobs;
+    // One entry per model, counted in place: the window can hold 10,000 jobs.
+    const byModel = new Map<string, { tokens: number; jobs: number }>();
     for (const job of snapshot.backlog) {
-      const tokens = this.waitingTokens.get(job.model) ?? 0;
-      this.waitingTokens.set(job.model, tokens + CostOracle.decodeTokens(job));
-      jobs.set(job.model, (jobs.get(job.model) ?? 0) + 1);
+      const entry = byModel.get(job.model);
+      if (entry) {
+        entry.tokens += CostOracle.decodeTokens(job);
+        entry.jobs += 1;
+      } else byModel.set(job.model, { tokens: 0 + CostOracle.decodeTokens(job), jobs: 1 });
+    }
+    const jobs = this.jobs;
+    for (const [model, entry] of byModel) {
+      this.waitingTokens.set(model, entry.tokens);
+      jobs.set(model, entry.jobs);
     }
     for (const worker of snapshot.workers) {
       if (worker.draining) continue;

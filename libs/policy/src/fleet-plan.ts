@@ -14,6 +14,8 @@ import type {
 export class FleetPlan {
   readonly workers: PolicyWorker[];
   readonly actions: Action[] = [];
+  /** Bytes each worker's loaded models take, summed again only when its copies change. */
+  private readonly usedBytes = new Map<PolicyWorker, number>();
 
   constructor(readonly snapshot: FleetSnapshot) {
     this.workers = snapshot.workers.map((w) => ({
@@ -25,7 +27,12 @@ export class FleetPlan {
 
   /** Bytes of the worker's budget not taken by loaded models. */
   freeMemory(worker: PolicyWorker): number {
-    return worker.memoryBudgetBytes - worker.loaded.reduce((sum, m) => sum + m.memoryBytes, 0);
+    let used = this.usedBytes.get(worker);
+    if (used === undefined) {
+      used = worker.loaded.reduce((sum, m) => sum + m.memoryBytes, 0);
+      this.usedBytes.set(worker, used);
+    }
+    return worker.memoryBudgetBytes - used;
   }
 
   /** The loaded copy of `model` on the worker, if any. */
@@ -56,6 +63,7 @@ export class FleetPlan {
     reason: string,
     memoryBytes = this.snapshot.models[model].memoryBytes,
   ): void {
+    this.usedBytes.delete(worker);
     worker.loaded.push({
       model,
       gpuLayers,
@@ -78,6 +86,7 @@ export class FleetPlan {
 
   /** Emits an unload and frees its memory. */
   unload(worker: PolicyWorker, model: string, reason: string): void {
+    this.usedBytes.delete(worker);
     worker.loaded = worker.loaded.filter((m) => m.model !== model);
     this.actions.push({ type: 'unload', workerId: worker.id, model, reason });
   }
@@ -94,6 +103,7 @@ export class FleetPlan {
     if (!loaded) throw new Error(`reoffload of ${model} on ${worker.id}, where it is not loaded`);
     loaded.gpuLayers = gpuLayers;
     loaded.memoryBytes = memoryBytes;
+    this.usedBytes.delete(worker);
     this.actions.push({ type: 'reoffload', workerId: worker.id, model, gpuLayers, reason });
   }
 

@@ -1,7 +1,7 @@
 import { compareIds, formatBytes, formatMs } from './format.js';
 import { allocateOffload } from './offload-allocator.js';
 import { offloadCandidate } from './offload-candidate.js';
-import type { PlanStep } from './plan-option.js';
+import type { Note, PlanStep } from './plan-option.js';
 import type { RoundState } from './round-state.js';
 import type { PolicyLoadedModel, PolicyWorker } from './snapshot.js';
 import { WorkerModelMap } from './worker-model-map.js';
@@ -15,7 +15,7 @@ export interface LoadPlacement {
   harmMs: number;
   steps: PlanStep[];
   dispatchNow: boolean;
-  note: string;
+  note: Note;
 }
 
 interface Cached {
@@ -24,14 +24,23 @@ interface Cached {
   placements: LoadPlacement[];
 }
 
+/** The placements that start now (load, evict, shrink), and whether the copy would be short. */
+interface NowPlacements extends Cached {
+  capacity: boolean;
+  short: boolean;
+}
+
 /**
  * The ways to bring a model to a worker: a load into free memory (partially offloaded when that
  * is all that fits), a load after evicting idle models past their residency or after shrinking
  * idle models with demand (by the greedy sensitivity split), or waiting for memory. They do not
- * depend on the job, so they are computed once per worker state and model.
+ * depend on the job, so they are computed once per worker state and model: those that start now
+ * once per state of its slots, memory and loads; waiting for memory, which also reads its queue,
+ * again when a waiting job books it.
  */
 export class LoadPlacements {
   private readonly cache = new WorkerModelMap<Cached>();
+  private readonly nowCache = new WorkerModelMap<NowPlacements>();
 
   constructor(private readonly round: RoundState) {}
 
@@ -42,13 +51,20 @@ export class LoadPlacements {
     if (cached && cached.version === version && cached.takeFree === takeFree) {
       return cached.placements;
     }
-    const placements = this.compute(worker, model, takeFree);
+    const now = this.startingNow(worker, model, takeFree);
+    let placements = now.placements;
+    if (now.short && !this.round.copies.hasVirtualCopy(worker, model)) {
+      placements = [...placements, ...this.waitMemory(worker, model, now.capacity)];
+    }
     this.cache.set(worker, model, { version, takeFree, placements });
     return placements;
   }
 
-  private compute(worker: PolicyWorker, model: string, takeFree: boolean): LoadPlacement[] {
+  private startingNow(worker: PolicyWorker, model: string, takeFree: boolean): NowPlacements {
     const r = this.round;
+    const version = r.stateVersion(worker);
+    const cached = this.nowCache.get(worker, model);
+    if (cached && cached.version === version && cached.takeFree === takeFree) return cached;
     const top = r.oracle.topLevel(model, worker);
     const capacity = takeFree && r.hasCapacity(worker);
     const placements: LoadPlacement[] = [];
@@ -64,10 +80,9 @@ export class LoadPlacements {
       }
     }
     const short = !capacity || freeLevel === undefined || freeLevel < top;
-    if (short && !r.hasVirtualCopy(worker, model)) {
-      placements.push(...this.waitMemory(worker, model, capacity));
-    }
-    return placements;
+    const entry = { version, takeFree, placements, capacity, short };
+    this.nowCache.set(worker, model, entry);
+    return entry;
   }
 
   /** Loads the model after `before` (unloads, re-offloads); a job runs behind the load. */
@@ -78,7 +93,7 @@ export class LoadPlacements {
     before: PlanStep[],
     kind: LoadPlacement['kind'] = 'load',
     harmMs = 0,
-    note = '',
+    note: Note = '',
   ): LoadPlacement {
     const r = this.round;
     const loadMs = r.oracle.loadMs(model, worker, gpuLayers);
@@ -130,8 +145,8 @@ export class LoadPlacements {
       const step = steps[i];
       return sum + (step.type === 'unload' ? step.reloadMs * this.reloadsExpected(m) : 0);
     }, 0);
-    const names = chosen.map((m) => m.model).join(', ');
-    const note = `evicts idle ${names} (reload ${formatMs(harmMs)})`;
+    const note = () =>
+      `evicts idle ${chosen.map((m) => m.model).join(', ')} (reload ${formatMs(harmMs)})`;
     return [this.load(worker, model, level, steps, 'evict', harmMs, note)];
   }
 
@@ -224,9 +239,10 @@ export class LoadPlacements {
       (sum, s) => sum + (s.type === 'reoffload' ? s.ms + s.lossMs : 0),
       0,
     );
-    const note = steps
-      .map((s) => (s.type === 'reoffload' ? `shrinks ${s.model} ${s.from}→${s.gpuLayers}` : ''))
-      .join(', ');
+    const note = () =>
+      steps
+        .map((s) => (s.type === 'reoffload' ? `shrinks ${s.model} ${s.from}→${s.gpuLayers}` : ''))
+        .join(', ');
     return [this.load(worker, model, level, steps, 'shrink', harmMs, note)];
   }
 
@@ -240,33 +256,31 @@ export class LoadPlacements {
     if (level === undefined) return [];
     const need = r.oracle.memoryAt(model, worker, level);
     const sources = worker.loaded
-      .map((m) => {
-        const drained = r.isIdle(worker, m) ? r.now : r.copyIdleAt(worker, m.model);
+      .map((m): MemorySource => {
+        const drained = r.isIdle(worker, m) ? r.now : r.times.copyIdleAt(worker, m.model);
         const resident = r.evictableAt(m);
-        const why =
-          resident > drained
-            ? `the minimum residency of ${m.model} ends`
-            : `the jobs of ${m.model} end`;
-        return { bytes: m.memoryBytes, at: Math.max(resident, drained), why };
+        const at = Math.max(resident, drained);
+        return { bytes: m.memoryBytes, at, model: m.model, residency: resident > drained };
       })
-      .sort((a, b) => a.at - b.at || compareIds(a.why, b.why));
+      .sort((a, b) => a.at - b.at || compareIds(why(a), why(b)));
     let bytes = r.plan.freeMemory(worker);
     let at = r.now;
-    let when = '';
+    let when: MemorySource | undefined;
     for (const source of sources) {
       if (bytes >= need) break;
       bytes += source.bytes;
-      if (source.at >= at) [at, when] = [source.at, source.why];
+      if (source.at >= at) [at, when] = [source.at, source];
     }
     if (bytes < need || (at <= r.now && capacity)) return [];
     const loadMs = r.oracle.loadMs(model, worker, level);
-    const slotAt = r.workerFreeAt(worker);
+    const slotAt = r.times.workerFreeAt(worker);
     const startAt = Math.max(at, slotAt, r.commandsFreeAt(worker)) + loadMs;
     if (!Number.isFinite(startAt)) return [];
-    const note =
-      `${formatBytes(need)} free on ${worker.id} in ${formatMs(at - r.now)}` +
-      (when ? ` when ${when}` : '') +
-      (slotAt > at ? `, a slot in ${formatMs(slotAt - r.now)}` : '');
+    const now = r.now;
+    const note = () =>
+      `${formatBytes(need)} free on ${worker.id} in ${formatMs(at - now)}` +
+      (when ? ` when ${why(when)}` : '') +
+      (slotAt > at ? `, a slot in ${formatMs(slotAt - now)}` : '');
     return [
       {
         kind: 'wait-memory',
@@ -279,4 +293,20 @@ export class LoadPlacements {
       },
     ];
   }
+}
+
+/** Memory a copy on the worker frees, and when (see waitMemory). */
+interface MemorySource {
+  bytes: number;
+  at: number;
+  model: string;
+  /** True when its minimum residency ends after its jobs do. */
+  residency: boolean;
+}
+
+/** Why a source frees its memory when it does, in words. */
+function why(source: MemorySource): string {
+  return source.residency
+    ? `the minimum residency of ${source.model} ends`
+    : `the jobs of ${source.model} end`;
 }

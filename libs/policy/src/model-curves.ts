@@ -1,4 +1,5 @@
 import type { CostModel, CostQuery } from '#switchyard/cost-model';
+import type { ModelCosts } from './model-costs.js';
 
 /** A figure the policy asks the cost model for, per GPU-layer count. */
 export type CurveMetric = 'decode' | 'prefill' | 'load' | 'gpu' | 'host';
@@ -13,6 +14,8 @@ export class ModelCurves {
   private readonly values: Record<CurveMetric, Float64Array>;
   /** The fewest GPU layers a copy is shrunk to (see CostOracle.minShrinkLevel), once computed. */
   minShrinkLevel: number | undefined;
+  /** The last round's costs derived from these curves, for GPU and CPU workers (a cache). */
+  readonly costs: (ModelCosts | undefined)[] = [undefined, undefined];
 
   constructor(
     private readonly costModel: CostModel,

@@ -1,10 +1,11 @@
 import { compareIds } from './format.js';
+import { KindRanking } from './kind-ranking.js';
 import { LoadPlacements } from './load-placements.js';
 import type { LowerBound, OptionCollector } from './plan-choice.js';
-import type { PlanKind, PlanOption, PlanStep } from './plan-option.js';
+import type { Note, PlanKind, PlanOption, PlanStep } from './plan-option.js';
 import type { RoundState } from './round-state.js';
 import type { PolicyJob, PolicyWorker } from './snapshot.js';
-import { WorkerModelMap } from './worker-model-map.js';
+import { ALONE, type ModelCosts } from './model-costs.js';
 
 /** Workers of one device kind evaluated per job for a model they do not hold (see mostPromising). */
 const WORKERS_PER_KIND = 2;
@@ -12,7 +13,13 @@ const WORKERS_PER_KIND = 2;
 /** Workers that predict alike for a model (same device, same threads). */
 export interface SpeedGroup {
   key: string;
-  workers: PolicyWorker[];
+  workers: readonly PolicyWorker[];
+  /** The model's costs on the group's first worker (what its lower bound reads). */
+  costs: ModelCosts;
+  /** When the lightest load of the model there would be done, if sent now (epoch ms). */
+  loadedBy: number;
+  /** Rank of its key among the model's groups (compareIds order): ties of lower bounds. */
+  keyRank: number;
 }
 
 /**
@@ -26,15 +33,19 @@ export interface SpeedGroup {
 export class PlacementOptions {
   private readonly groups = new Map<string, SpeedGroup[]>();
   private readonly loads: LoadPlacements;
-  private readonly promising = new WorkerModelMap<
-    { version: number; workers: PolicyWorker[] },
-    SpeedGroup
+  private readonly ranking: KindRanking;
+  /** mostPromising per group (a group is one model's workers of one kind). */
+  private readonly promising = new Map<
+    SpeedGroup,
+    { version: number; workers: readonly PolicyWorker[] }
   >();
-  private readonly bounds = new Map<string, LowerBound>();
+  /** The lower bounds of the last job asked about, per group of its model. */
+  private bounds: LowerBound[] = [];
   private boundsJob: PolicyJob | undefined;
 
   constructor(private readonly round: RoundState) {
     this.loads = new LoadPlacements(round);
+    this.ranking = new KindRanking(round);
   }
 
   /**
@@ -43,28 +54,40 @@ export class PlacementOptions {
    */
   onCopies(job: PolicyJob, out: OptionCollector, takeFree: boolean): void {
     const r = this.round;
-    for (const worker of r.realCopies(job.model)) {
-      const loaded = r.plan.loadedModel(worker, job.model)!;
+    const model = job.model;
+    for (const worker of r.realCopies(model)) {
+      const loaded = r.plan.loadedModel(worker, model)!;
       const ready = takeFree && loaded.busySlots < loaded.slots && r.hasCapacity(worker);
-      const startAt = ready ? r.readyStartAt(worker, job.model) : r.slotFreeAt(worker, job.model);
+      const startAt = ready ? r.readyStartAt(worker, model) : r.slotFreeAt(worker, model);
       if (!Number.isFinite(startAt)) continue;
       const kind = ready ? 'ready' : 'wait-slot';
-      out.add(this.option(job, worker, kind, loaded.gpuLayers, startAt, [], ready, ''));
+      out.add(this.option(job, worker, kind, loaded.gpuLayers, startAt, NO_STEPS, ready, ''));
     }
-    for (const [worker, gpuLayers] of r.virtualCopiesOf(job.model)) {
-      const startAt = r.virtualSlotFreeAt(worker, job.model);
+    const virtual = r.copies.virtualCopiesOf(model);
+    if (!virtual) return;
+    for (const [worker, gpuLayers] of virtual) {
+      const startAt = r.times.virtualSlotFreeAt(worker, model);
       if (!Number.isFinite(startAt)) continue;
-      const option = this.option(job, worker, 'wait-slot', gpuLayers, startAt, [], false, '');
-      out.add({ ...option, virtual: true });
+      const option = this.option(job, worker, 'wait-slot', gpuLayers, startAt, NO_STEPS, false, '');
+      option.virtual = true;
+      out.add(option);
     }
   }
 
   /** Loads on workers without a copy of the job's model, cheapest device kinds first. */
   onOtherWorkers(job: PolicyJob, out: OptionCollector, takeFree: boolean): void {
-    const ranked = this.groupsFor(job.model)
-      .map((group) => ({ group, bound: this.lowerBound(job, group.workers[0]) }))
-      .sort((a, b) => a.bound.finishAt - b.bound.finishAt || compareIds(a.group.key, b.group.key));
-    for (const { group, bound } of ranked) {
+    const groups = this.groupsFor(job.model);
+    const bounds = this.boundsOf(job, groups);
+    // By lower bound, ties by key: a handful of groups, sorted by insertion.
+    const order: number[] = [];
+    for (let i = 0; i < groups.length; i++) {
+      let at = order.length;
+      while (at > 0 && byBound(bounds, groups, i, order[at - 1]) < 0) at--;
+      order.splice(at, 0, i);
+    }
+    for (const i of order) {
+      const group = groups[i];
+      const bound = bounds[i];
       if (out.canSkip(bound)) {
         const first = group.workers.find((w) => !this.round.plan.loadedModel(w, job.model));
         out.skipped(bound.finishAt, first);
@@ -78,28 +101,23 @@ export class PlacementOptions {
   }
 
   /**
-   * The earliest first token and finish any worker like this one could offer a job whose model
-   * it does not hold: the lightest load, then the job at full residency.
+   * The earliest first token and finish any worker of the group could offer a job whose model it
+   * does not hold: the lightest load, then the job at full residency.
    */
-  lowerBound(job: PolicyJob, worker: PolicyWorker): LowerBound {
-    const key = this.round.oracle.speedKey(worker);
-    if (this.boundsJob !== job) {
-      this.boundsJob = job;
-      this.bounds.clear();
-    }
-    let bound = this.bounds.get(key);
-    if (!bound) {
-      bound = this.computeLowerBound(job, worker);
-      this.bounds.set(key, bound);
-    }
-    return bound;
+  lowerBound(job: PolicyJob, group: SpeedGroup): LowerBound {
+    const groups = this.groupsFor(job.model);
+    return this.boundsOf(job, groups)[groups.indexOf(group)];
   }
 
-  private computeLowerBound(job: PolicyJob, worker: PolicyWorker): LowerBound {
-    const o = this.round.oracle;
-    const start = this.round.now + o.loadMs(job.model, worker, o.minLevel(job.model, worker));
-    const { firstTokenMs, runMs } = o.jobMs(job, worker, o.topLevel(job.model, worker));
-    return { firstTokenAt: start + firstTokenMs, finishAt: start + runMs };
+  /** The lower bounds of every group of the job's model, computed once per job. */
+  private boundsOf(job: PolicyJob, groups: SpeedGroup[]): LowerBound[] {
+    if (this.boundsJob === job) return this.bounds;
+    this.boundsJob = job;
+    this.bounds = groups.map((group) => {
+      const { firstTokenMs, runMs } = group.costs.jobMs(job, group.costs.top, false, ALONE);
+      return { firstTokenAt: group.loadedBy + firstTokenMs, finishAt: group.loadedBy + runMs };
+    });
+    return this.bounds;
   }
 
   private onWorker(
@@ -122,13 +140,14 @@ export class PlacementOptions {
     startAt: number,
     steps: PlanStep[],
     dispatchNow: boolean,
-    note: string,
+    note: Note,
     harmMs = 0,
   ): PlanOption {
     const r = this.round;
+    const costs = r.oracle.costs(job.model, worker);
     const restore = steps.length === 0 && r.restoresKv(job, worker);
     const share = r.shareOn(worker, job.model, startAt);
-    const { firstTokenMs, runMs } = r.oracle.jobMs(job, worker, gpuLayers, restore, share);
+    const { firstTokenMs, runMs } = costs.jobMs(job, gpuLayers, restore, share);
     return {
       kind,
       worker,
@@ -139,8 +158,10 @@ export class PlacementOptions {
       harmMs,
       steps,
       dispatchNow,
+      virtual: undefined,
       note,
-      ...(restore ? { restoresKvMs: r.oracle.restoreMs(job, worker, gpuLayers) } : {}),
+      restoresKvMs: restore ? costs.restoreMs(job, gpuLayers) : undefined,
+      evicts: undefined,
     };
   }
 
@@ -148,54 +169,67 @@ export class PlacementOptions {
    * The workers of a device kind worth evaluating for a model they do not hold: those with a free
    * slot first, then the most free memory (ties by id). Workers of one kind predict alike, so
    * the others could only offer the same or worse; this keeps a job's cost independent of the
-   * fleet's size.
+   * fleet's size. Kept until a worker of the kind changes its slots or memory.
    */
-  mostPromising(group: SpeedGroup, model: string): PolicyWorker[] {
+  mostPromising(group: SpeedGroup, model: string): readonly PolicyWorker[] {
     const version = this.round.kindVersion(group.key);
-    const cached = this.promising.get(group, model);
+    const cached = this.promising.get(group);
     if (cached && cached.version === version) return cached.workers;
     const workers = this.selectPromising(group, model);
-    this.promising.set(group, model, { version, workers });
+    this.promising.set(group, { version, workers });
     return workers;
   }
 
-  /** The same among the workers `include` accepts (not cached). */
+  /** The same among the workers `include` accepts (not kept). */
   selectPromising(
     group: SpeedGroup,
     model: string,
-    include: (worker: PolicyWorker) => boolean = () => true,
+    include?: (worker: PolicyWorker) => boolean,
   ): PolicyWorker[] {
     const r = this.round;
-    const best: { worker: PolicyWorker; capacity: boolean; free: number }[] = [];
-    for (const worker of group.workers) {
-      if (r.plan.loadedModel(worker, model) || !include(worker)) continue;
-      const entry = { worker, capacity: r.hasCapacity(worker), free: r.plan.freeMemory(worker) };
-      const at = best.findIndex(
-        (b) =>
-          Number(entry.capacity) - Number(b.capacity) > 0 ||
-          (entry.capacity === b.capacity && entry.free > b.free),
-      );
-      if (at >= 0) best.splice(at, 0, entry);
-      else if (best.length < WORKERS_PER_KIND) best.push(entry);
-      if (best.length > WORKERS_PER_KIND) best.pop();
+    const best: PolicyWorker[] = [];
+    for (const worker of this.ranking.of(group.key)) {
+      if (!r.copies.serves(worker, model) || r.plan.loadedModel(worker, model)) continue;
+      if (include && !include(worker)) continue;
+      best.push(worker);
+      if (best.length === WORKERS_PER_KIND) break;
     }
-    return best.map((b) => b.worker);
+    return best;
   }
 
   /** The candidates for a model by device kind. */
   groupsFor(model: string): SpeedGroup[] {
     let groups = this.groups.get(model);
     if (!groups) {
-      const byKey = new Map<string, PolicyWorker[]>();
-      for (const worker of this.round.candidates(model)) {
-        const key = this.round.oracle.speedKey(worker);
-        const workers = byKey.get(key) ?? [];
-        workers.push(worker);
-        byKey.set(key, workers);
+      const r = this.round;
+      // Served by every live worker (the usual fleet): its groups are the fleet's device kinds.
+      let byKey: ReadonlyMap<string, readonly PolicyWorker[]> = r.liveKinds();
+      if (!r.servedByAll(model)) {
+        const some = new Map<string, PolicyWorker[]>();
+        for (const worker of r.candidates(model)) {
+          const key = r.oracle.speedKey(worker);
+          const workers = some.get(key) ?? [];
+          workers.push(worker);
+          some.set(key, workers);
+        }
+        byKey = some;
       }
-      groups = [...byKey].map(([key, workers]) => ({ key, workers }));
+      const keys = [...byKey.keys()].sort(compareIds);
+      groups = [...byKey].map(([key, workers]) => {
+        const costs = r.oracle.costs(model, workers[0]);
+        const loadedBy = r.now + costs.loadMs(costs.min);
+        return { key, workers, costs, loadedBy, keyRank: keys.indexOf(key) };
+      });
       this.groups.set(model, groups);
     }
     return groups;
   }
+}
+
+/** Steps of an option that needs none (shared: options never change their steps). */
+const NO_STEPS: PlanStep[] = [];
+
+/** Order of two groups by their lower bound's finish, ties by key. */
+function byBound(bounds: LowerBound[], groups: SpeedGroup[], a: number, b: number): number {
+  return bounds[a].finishAt - bounds[b].finishAt || groups[a].keyRank - groups[b].keyRank;
 }

@@ -47,12 +47,6 @@ export function meetsOnCopy(context: JobContext, option: PlanOption): boolean {
   return onCopy(option) && meetsTargets(context, option);
 }
 
-/** Whether an option lets the search skip workers that cannot beat it (see OptionCollector). */
-export function bounds(context: JobContext, option: PlanOption): boolean {
-  const nowOrQueue = context.job.priority !== 'batch' || option.dispatchNow;
-  return isHarmless(option) && meetsTargets(context, option) && nowOrQueue;
-}
-
 /** Deterministic order among equals: score, worker id, then fewer side effects. */
 function tieBreak(a: PlanOption, b: PlanOption): number {
   return (
@@ -154,8 +148,14 @@ export class OptionCollector {
     this.options.push(option);
     const score = planScore(option);
     this.bestScore = Math.min(this.bestScore, score);
-    this.anyMeets ||= meetsTargets(this.context, option);
-    if (bounds(this.context, option)) this.harmlessBest = Math.min(this.harmlessBest, score);
+    const meets = meetsTargets(this.context, option);
+    this.anyMeets ||= meets;
+    // A harmless option that meets the SLA bounds the search (for batch work, only one that
+    // starts now): no worker that cannot beat it needs to be looked at.
+    const nowOrQueue = this.context.job.priority !== 'batch' || option.dispatchNow;
+    if (meets && nowOrQueue && isHarmless(option)) {
+      this.harmlessBest = Math.min(this.harmlessBest, score);
+    }
   }
 
   /** Records that the workers from `worker` on were skipped, none finishing before `finishAt`. */

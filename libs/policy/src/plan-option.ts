@@ -49,24 +49,41 @@ export interface PlanOption {
   /** A copy the round expects to load there later, not one that exists. */
   virtual?: boolean;
   /** What the option does besides running the job, for reasons. */
-  note: string;
+  note: Note;
   /** Set when the job resumes there from its saved KV state: the restore's ms. */
   restoresKvMs?: number;
   /** The model a `pause-evict` option evicts once its jobs have stopped, and its reload. */
   evicts?: { model: string; reloadMs: number };
 }
 
-const HARMLESS: ReadonlySet<PlanKind> = new Set(['ready', 'load', 'wait-slot', 'wait-memory']);
-const PREEMPTIVE: ReadonlySet<PlanKind> = new Set(['pause', 'pause-evict']);
+/**
+ * Words for a reason, or how to make them: thousands of options are weighed per round and few
+ * are named in a reason, so the options that need numbers formatted put them off until then.
+ */
+export type Note = string | (() => string);
+
+/** The words of a note. */
+export function noteText(note: Note): string {
+  return typeof note === 'string' ? note : note();
+}
 
 /** True for options that cost no other work. */
 export function isHarmless(option: PlanOption): boolean {
-  return HARMLESS.has(option.kind);
+  // A switch, not a set: it runs several times per option, and a round weighs 100,000 options.
+  switch (option.kind) {
+    case 'ready':
+    case 'load':
+    case 'wait-slot':
+    case 'wait-memory':
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** True for options that preempt a running job. */
 export function isPreemptive(option: PlanOption): boolean {
-  return PREEMPTIVE.has(option.kind);
+  return option.kind === 'pause' || option.kind === 'pause-evict';
 }
 
 /** What placement minimizes: the job's finish plus the time it costs others. */

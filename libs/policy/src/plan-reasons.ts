@@ -1,6 +1,6 @@
 import { formatBytes, formatMs } from './format.js';
 import type { SkippedBound } from './plan-choice.js';
-import type { PlanOption, PlanStep } from './plan-option.js';
+import { noteText, type PlanOption, type PlanStep } from './plan-option.js';
 import type { RoundState } from './round-state.js';
 import { describeSla, type SlaTargets } from './sla-targets.js';
 import type { PolicyJob, PolicyLoadedModel, PolicyRunningJob, PolicyWorker } from './snapshot.js';
@@ -44,10 +44,10 @@ export class PlanReasons {
           this.restore(job, chosen)
         );
       case 'wait-memory':
-        return `waits for memory for ${job.model} (${chosen.note}): finish ${this.in(chosen.finishAt)}${versus}`;
+        return `waits for memory for ${job.model} (${noteText(chosen.note)}): finish ${this.in(chosen.finishAt)}${versus}`;
       case 'pause':
       case 'pause-evict':
-        return `waits for the slot its preemption frees on ${where}, which ${chosen.note}; starts in ${this.in(chosen.startAt)}`;
+        return `waits for the slot its preemption frees on ${where}, which ${noteText(chosen.note)}; starts in ${this.in(chosen.startAt)}`;
       default:
         return `waits: ${this.describe(chosen)}`;
     }
@@ -117,7 +117,7 @@ export class PlanReasons {
       ? `, then evicting ${chosen.evicts.model} (reload ${formatMs(chosen.evicts.reloadMs)}),`
       : '';
     const next = nextCheapest
-      ? `; next cheapest: ${nextCheapest.note || nextCheapest.kind} on ${nextCheapest.worker.id}`
+      ? `; next cheapest: ${noteText(nextCheapest.note) || nextCheapest.kind} on ${nextCheapest.worker.id}`
       : '';
     return (
       `${job.priority} job ${job.id} would miss its SLA (${describeSla(targets, this.round.now)}): ` +
@@ -144,7 +144,7 @@ export class PlanReasons {
       case 'shrink':
       case 'pause':
       case 'pause-evict':
-        return `${at} on ${id} (${option.note})`;
+        return `${at} on ${id} (${noteText(option.note)})`;
     }
   }
 
@@ -164,9 +164,11 @@ export class PlanReasons {
       case 'ready':
         return `${job.model} loaded, ${speed}`;
       case 'pause':
-        return `${chosen.note}, ${speed}`;
-      default:
-        return `after loading ${job.model}${chosen.note ? ` (${chosen.note})` : ''}, ${speed}`;
+        return `${noteText(chosen.note)}, ${speed}`;
+      default: {
+        const note = noteText(chosen.note);
+        return `after loading ${job.model}${note ? ` (${note})` : ''}, ${speed}`;
+      }
     }
   }
 

@@ -7,10 +7,16 @@ export class SlotTimeline {
 
   /** `busyUntil`: predicted ends of the jobs running there; slots beyond them are free at `from`. */
   constructor(slots: number, busyUntil: readonly number[], from: number) {
-    const ends = [...busyUntil].sort((a, b) => a - b);
-    const free = Math.max(0, slots - ends.length);
+    if (slots <= 0) {
+      this.times = [];
+      return;
+    }
+    const free = Math.max(0, slots - busyUntil.length);
+    this.times = new Array<number>(free).fill(from);
+    if (busyUntil.length === 0) return;
+    const ends = busyUntil.slice().sort((a, b) => a - b);
     // More jobs than slots (the cap was lowered): a slot frees only when the excess has left.
-    this.times = slots <= 0 ? [] : [...new Array<number>(free).fill(from), ...ends.slice(-slots)];
+    for (const end of ends.slice(-slots)) this.times.push(end);
   }
 
   /** When the first slot is free; Infinity when there are none. */
