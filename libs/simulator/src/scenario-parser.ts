@@ -18,6 +18,7 @@ import type {
   FleetGroup,
   LengthDistribution,
   Scenario,
+  ScenarioHost,
   ScenarioModel,
   SchedulerOptions,
   TraceRow,
@@ -94,6 +95,7 @@ export function parseScenario(raw: unknown, files: ScenarioFiles = {}): Scenario
     .map((g, i) => parseFleetGroup(`scenario.fleet[${i}]`, g, catalog, names));
   if (fleet.length === 0)
     throw new ScenarioError('scenario.fleet', 'needs at least one worker group');
+  const hosts = parseHosts(r.object('hosts', true), fleet, catalog);
   const prefixes = new Set<string>();
   for (const g of fleet) {
     if (prefixes.has(g.prefix)) {
@@ -130,6 +132,7 @@ export function parseScenario(raw: unknown, files: ScenarioFiles = {}): Scenario
     drainMs,
     contextSize,
     fleet,
+    hosts,
     models,
     workload,
     settings,
@@ -226,6 +229,7 @@ function parseFleetGroup(
     min: 1,
     fallback: DEFAULT_HOST_SPEC.threads,
   });
+  const host = r.has('host') ? r.string('host') : undefined;
   const servable = r.array('models', [...models]).map((m, i) => {
     if (typeof m !== 'string' || !models.has(m)) {
       throw new ScenarioError(`${r.at('models')}[${i}]`, `unknown model ${JSON.stringify(m)}`);
@@ -242,7 +246,34 @@ function parseFleetGroup(
     maxConcurrentJobs,
     threads,
     models: servable,
+    ...(host !== undefined ? { host } : {}),
   };
+}
+
+/**
+ * The machines CPU worker groups share (`"hosts": { "local": { "cores": 2 } }`, a group's
+ * `"host": "local"`): every name a group gives must be declared, and only CPU workers share one.
+ */
+function parseHosts(r: FieldReader, fleet: FleetGroup[], catalog: DeviceCatalog): ScenarioHost[] {
+  const hosts = r.keys().map((name): ScenarioHost => {
+    const h = r.object(name);
+    const cores = h.number('cores', { integer: true, min: 1 });
+    const otherThreads = h.number('otherThreads', { min: 0, fallback: 0 });
+    h.done();
+    return { name, cores, otherThreads };
+  });
+  r.done();
+  fleet.forEach((g, i) => {
+    if (g.host === undefined) return;
+    const at = `scenario.fleet[${i}].host`;
+    if (!hosts.some((h) => h.name === g.host)) {
+      throw new ScenarioError(at, `unknown host "${g.host}" (declare it under "hosts")`);
+    }
+    if (catalog[g.device].kind !== 'cpu') {
+      throw new ScenarioError(at, `only CPU workers share a host (this group is ${g.device})`);
+    }
+  });
+  return hosts;
 }
 
 function parseStream(

@@ -75,6 +75,20 @@ export interface FleetGroup {
   threads: number;
   /** Models these workers can load (their registry). */
   models: string[];
+  /** The machine these CPU workers share with other groups' (a ScenarioHost's name); none: each its own. */
+  host?: string;
+}
+
+/**
+ * A machine that several CPU workers run on: their llama.cpp threads compete for its cores (see
+ * SimHost). Without one, every worker is a machine of its own.
+ */
+export interface ScenarioHost {
+  name: string;
+  /** Cores (vCPUs) of the machine. */
+  cores: number;
+  /** Threads other processes keep busy on it on average (api, scheduler, Redis); 0 by default. */
+  otherThreads: number;
 }
 
 /** The live scheduler's and workers' timing settings that shape a run. */
@@ -122,6 +136,8 @@ export interface Scenario {
   drainMs: number;
   contextSize: number;
   fleet: FleetGroup[];
+  /** Machines shared by CPU worker groups (FleetGroup.host names one). */
+  hosts: ScenarioHost[];
   models: ScenarioModel[];
   workload: WorkloadStream[];
   settings: PolicySettings;

@@ -3,6 +3,7 @@ import type { PolicyLoadedModel, PolicyRunningJob, PolicyWorker } from '#switchy
 import { JobDeque } from './job-deque.js';
 import type { PlacementRates } from './placement-rates.js';
 import type { FleetGroup } from './scenario.js';
+import type { SimHost } from './sim-host.js';
 import type { SimInstance } from './sim-instance.js';
 import type { SimJob } from './sim-job.js';
 
@@ -54,6 +55,10 @@ export class SimWorker {
   tickVersion = 0;
   busyMs = 0;
   usedBytes = 0;
+  /** The machine this worker shares with others (CPU workers of a scenario host), if any. */
+  host?: SimHost;
+  /** Share of its speed alone the worker computes at: below 1 when its host's cores are contended. */
+  speed = 1;
   /** Models whose file is in this host's page cache (loaded here before). */
   readonly warm = new Set<string>();
   readonly servable: ReadonlySet<string>;
@@ -122,6 +127,11 @@ export class SimWorker {
     this.lastAdvanceAt = now;
   }
 
+  /** True when a job prefills or decodes here: the worker's threads are busy. */
+  computing(): boolean {
+    return this.active.some((job) => job.phase === 'prefill' || job.phase === 'decoding');
+  }
+
   /** Sets every active job's rate for the current mix; returns ms until the first phase ends. */
   reschedule(): number {
     // The batch of each copy is tallied on the copy itself: no map per call, and this runs at
@@ -145,9 +155,10 @@ export class SimWorker {
     for (const job of this.active) {
       const inst = job.instance!;
       if (job.phase === 'prefill') {
-        job.rate = 1 / (inst.rates.prefillMsPerToken(job.prefillTokens) * streams);
+        job.rate = this.speed / (inst.rates.prefillMsPerToken(job.prefillTokens) * streams);
       } else if (job.phase === 'decoding') {
-        job.rate = 1 / (inst.rates.decodeStepMs(inst.batchSequences, inst.batchKvTokens) * streams);
+        job.rate =
+          this.speed / (inst.rates.decodeStepMs(inst.batchSequences, inst.batchKvTokens) * streams);
       } else {
         job.rate = 1;
       }
