@@ -74,7 +74,7 @@ try {
   const group = base.fleet[0];
   const profiles = values.profiles
     ? await readProfiles(values.profiles)
-    : await measureProfiles(paths, group.threads);
+    : await measureProfiles(paths, group.threads, group.slotsPerModel);
   const scenario: Scenario = {
     ...base,
     models: await Promise.all(
@@ -216,8 +216,15 @@ async function readProfiles(file: string): Promise<Profiles> {
   };
 }
 
-/** This host's profile of the scenario's models at the workers' thread count, and the host probe. */
-async function measureProfiles(paths: Map<string, string>, threads: number): Promise<Profiles> {
+/**
+ * This host's profile of the scenario's models at the workers' thread count, with the batched
+ * decode of the workers' slots, and the host probe.
+ */
+async function measureProfiles(
+  paths: Map<string, string>,
+  threads: number,
+  slots: number,
+): Promise<Profiles> {
   await quiet('profiling');
   log(`profiling ${[...paths.keys()].join(', ')} at ${threads} thread(s) (load ${load()})…`);
   const result = await runProfiler({
@@ -226,6 +233,7 @@ async function measureProfiles(paths: Map<string, string>, threads: number): Pro
     gpu: false,
     device: 'cpu',
     servingThreads: threads,
+    model: { batchSequences: [slots] },
     workDir: join(workDir, 'profiler'),
     onProgress: (m) => log(`  profile: ${m}`),
   });
