@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CostModel, DEFAULT_HOST_SPEC, type CostQuery } from '#switchyard/cost-model';
+import { CostModel, type CostQuery } from '#switchyard/cost-model';
 import { createPolicy } from '#switchyard/policy';
 import { parseScenario } from './scenario-parser.js';
 import type { Scenario } from './scenario.js';
@@ -72,34 +72,21 @@ describe('Simulator on CPU workers: batched decode', () => {
 describe('Simulator on CPU workers sharing a host', () => {
   const twoWorkers = (hosts: Record<string, unknown>, jobs: [number, number, number][]) =>
     cpuFleet(jobs, { count: 2, slots: 1, maxJobs: 1, host: 'box' }, { hosts });
-  // The default host: 12 GB/s per thread, 20 GB/s for all threads together.
-  const perThread = DEFAULT_HOST_SPEC.memoryBandwidthPerThreadBytesPerSecond;
-  const cap = DEFAULT_HOST_SPEC.memoryBandwidthBytesPerSecond;
+  const same: [number, number, number][] = [
+    [0, 100, 10],
+    [0, 100, 10],
+  ];
+  const aloneMs = loadMs + prefillMs(100) + 10 * stepMs(100);
 
-  test('two workers computing at once on 2 cores: each at (cap / 2) / per-thread rate', () => {
-    const jobs: [number, number, number][] = [
-      [0, 100, 10],
-      [0, 100, 10],
-    ];
-    const r = run(twoWorkers({ box: { cores: 2 } }, jobs));
-    const speed = cap / 2 / perThread;
-    close(speed, 20 / 24, 'speed');
-    assert.equal(r.metrics.loads.count, 2);
-    close(
-      r.metrics.classes.batch.completionP99Ms,
-      loadMs + (prefillMs(100) + 10 * stepMs(100)) / speed,
-      'completion',
-    );
-    // Without the host, each worker is a machine of its own.
-    const alone = run(cpuFleet(jobs, { count: 2, slots: 1, maxJobs: 1 }));
-    close(
-      alone.metrics.classes.batch.completionP99Ms,
-      loadMs + prefillMs(100) + 10 * stepMs(100),
-      'completion on two machines',
-    );
+  test('no more threads than cores: each worker as fast as on a machine of its own', () => {
+    const shared = run(twoWorkers({ box: { cores: 2 } }, same));
+    const apart = run(cpuFleet(same, { count: 2, slots: 1, maxJobs: 1 }));
+    assert.equal(shared.metrics.loads.count, 2);
+    close(shared.metrics.classes.batch.completionP99Ms, aloneMs, 'completion on one host');
+    close(apart.metrics.classes.batch.completionP99Ms, aloneMs, 'completion on two machines');
   });
 
-  test('more threads than cores: each gets its share of one core; full speed once alone', () => {
+  test('more threads than cores: each gets cores / threads; full speed once alone', () => {
     const r = run(
       twoWorkers({ box: { cores: 1 } }, [
         [0, 100, 10],
@@ -115,18 +102,16 @@ describe('Simulator on CPU workers sharing a host', () => {
   });
 
   test('other processes’ threads count: 2 cores, 2 workers and 1 busy thread beside them', () => {
-    const r = run(
-      twoWorkers({ box: { cores: 2, otherThreads: 1 } }, [
-        [0, 100, 10],
-        [0, 100, 10],
-      ]),
-    );
-    const speed = cap / 3 / perThread;
+    const r = run(twoWorkers({ box: { cores: 2, otherThreads: 1 } }, same));
+    // 3 threads on 2 cores: each worker at 2/3 of its speed.
     close(
       r.metrics.classes.batch.completionP99Ms,
-      loadMs + (prefillMs(100) + 10 * stepMs(100)) / speed,
+      loadMs + ((prefillMs(100) + 10 * stepMs(100)) * 3) / 2,
       'completion',
     );
+    // One worker alone with the other thread: 2 threads on 2 cores, full speed.
+    const one = run(twoWorkers({ box: { cores: 2, otherThreads: 1 } }, [[0, 100, 10]]));
+    close(one.metrics.classes.batch.completionP99Ms, aloneMs, 'one worker');
   });
 
   test('hosts are declared, and only CPU workers share one', () => {

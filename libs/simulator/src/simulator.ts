@@ -139,9 +139,7 @@ export class Simulator {
       });
     this.horizonMs = scenario.durationMs + scenario.drainMs;
     for (const m of scenario.models) this.specs.set(m.name, m.spec);
-    const hosts = new Map(
-      scenario.hosts.map((h) => [h.name, new SimHost(h, this.costModel.hostFor('cpu'))]),
-    );
+    const hosts = new Map(scenario.hosts.map((h) => [h.name, new SimHost(h)]));
     for (const group of scenario.fleet) {
       const device = this.costModel.device(group.device);
       const host = group.host === undefined ? undefined : hosts.get(group.host);
@@ -673,7 +671,7 @@ export class Simulator {
     for (const peer of host.workers) {
       if (!peer.alive) continue;
       if (peer !== worker) peer.advance(this.clock.now);
-      peer.speed = host.speedOf(peer.group.threads);
+      peer.speed = host.speed();
       if (peer !== worker) this.scheduleTick(peer);
     }
   }
