@@ -18,6 +18,7 @@ import {
   type Scenario,
 } from '#switchyard/simulator';
 import { FleetHarness, type JobView } from '../test/support/fleet-harness.js';
+import { pidsNamed, ProcessCpu } from './support/process-cpu.js';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -112,7 +113,11 @@ async function startFleet(
   }
 }
 
-/** Submits the jobs at their arrival times to a fresh live fleet and returns their final views. */
+/**
+ * Submits the jobs at their arrival times to a fresh live fleet and returns their final views,
+ * the profiles the workers refreshed, and where the machine's CPU went meanwhile (busy threads of
+ * each fleet process, this process, the shared Redis and the whole machine).
+ */
 export async function runLive(
   policy: PolicyName,
   scenario: Scenario,
@@ -120,9 +125,18 @@ export async function runLive(
   profiles: Profiles,
   jobs: JobSpec[],
   prompts: string[],
-): Promise<{ views: JobView[]; refreshed: Profiles }> {
+): Promise<{ views: JobView[]; refreshed: Profiles; cpu: { label: string; threads: number }[] }> {
   const fleet = await startFleet(policy, scenario, paths, profiles);
   try {
+    let workers = 0;
+    const cpu = new ProcessCpu([
+      ...fleet.processes.map((p) => ({
+        label: p.role === 'worker' ? `worker-${++workers}` : p.role,
+        pid: p.child.pid!,
+      })),
+      { label: 'bench', pid: process.pid },
+      ...pidsNamed('redis-server').map((pid) => ({ label: 'redis (shared)', pid })),
+    ]);
     log(
       `live fleet up (prefix ${fleet.prefix}); submitting ${jobs.length} jobs over ${formatDuration(jobs.at(-1)!.submittedAt)}…`,
     );
@@ -150,8 +164,9 @@ export async function runLive(
       if (i % 20 === 0) process.stderr.write(`\r  finished ${i + 1}/${all.length}   `);
     }
     log('');
+    const busy = cpu.busyThreads();
     const refreshed = await new ProfileStore(fleet.redis, new RedisKeys(fleet.prefix)).load();
-    return { views, refreshed };
+    return { views, refreshed, cpu: busy };
   } finally {
     await fleet.stop();
   }

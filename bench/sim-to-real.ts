@@ -92,13 +92,22 @@ try {
   let live: Record<PriorityClass, { mean: number; p90: number; n: number }> | undefined;
   let loadDuring = '';
   let diagnostics: string[] = [];
+  let cpuLine = '';
   let refreshedStats: ReturnType<typeof simulate> | undefined;
   let refreshedProfiles: Profiles | undefined;
   if (!values['sim-only']) {
     const prompts = await calibratePrompts(paths, jobs, scenario.contextSize);
     const started = Date.now();
     await quiet('the live run');
-    const { views, refreshed } = await runLive(policy, scenario, paths, profiles, jobs, prompts);
+    const { views, refreshed, cpu } = await runLive(
+      policy,
+      scenario,
+      paths,
+      profiles,
+      jobs,
+      prompts,
+    );
+    cpuLine = `busy threads over the live run (CPU s per s, ${cpus().length} vCPUs): ${cpu.map((c) => `${c.label} ${c.threads.toFixed(2)}`).join(', ')}`;
     loadDuring = `${load()} (after ${formatDuration(Date.now() - started)} of live run)`;
     live = liveStats(jobs, views);
     diagnostics = liveDiagnostics(jobs, views, profiles, scenario.fleet[0].threads);
@@ -150,6 +159,7 @@ try {
     }
   }
   if (diagnostics.length > 0) console.log(`\nwhere the live time went\n${diagnostics.join('\n')}`);
+  if (cpuLine) console.log(`\n${cpuLine}`);
   if (checks.length > 0) {
     console.log(
       `\nfigure that must hold: per-class mean completion within ±${MAX_MEAN_ERROR * 100} %`,
@@ -162,7 +172,7 @@ try {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(
       out,
-      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, sim: simStats, live, refreshedSim: refreshedStats, profiles, refreshedProfiles }, null, 2)}\n`,
+      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, cpu: cpuLine, sim: simStats, live, refreshedSim: refreshedStats, profiles, refreshedProfiles }, null, 2)}\n`,
     );
   }
 } finally {
