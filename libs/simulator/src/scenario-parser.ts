@@ -67,6 +67,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   workerTtlMs: 5_000,
   checkpointEveryTokens: 16,
   kvResume: true,
+  promptChunkTokens: 64,
 };
 
 /** Validates a scenario file's JSON and fills in every default; throws ScenarioError naming the field. */
@@ -259,8 +260,9 @@ function parseHosts(r: FieldReader, fleet: FleetGroup[], catalog: DeviceCatalog)
     const h = r.object(name);
     const cores = h.number('cores', { integer: true, min: 1 });
     const otherThreads = h.number('otherThreads', { min: 0, fallback: 0 });
+    const parallelSpeed = h.number('parallelSpeed', { min: 0.01, max: 1, fallback: 1 });
     h.done();
-    return { name, cores, otherThreads };
+    return { name, cores, otherThreads, parallelSpeed };
   });
   r.done();
   fleet.forEach((g, i) => {
@@ -523,6 +525,11 @@ function parseScheduler(r: FieldReader): SchedulerOptions {
       fallback: d.checkpointEveryTokens,
     }),
     kvResume: r.boolean('kvResume', d.kvResume),
+    promptChunkTokens: r.number('promptChunkTokens', {
+      integer: true,
+      min: 1,
+      fallback: d.promptChunkTokens,
+    }),
   };
   if (options.tickMs <= 0) throw new ScenarioError(r.at('tick'), 'must be positive');
   r.done();

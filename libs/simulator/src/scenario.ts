@@ -89,6 +89,11 @@ export interface ScenarioHost {
   cores: number;
   /** Threads other processes keep busy on it on average (api, scheduler, Redis); 0 by default. */
   otherThreads: number;
+  /**
+   * Each thread's speed, relative to alone, while every core runs one (shared caches and memory
+   * bandwidth); 1 by default. Measure it: `cores` one-thread decodes in separate processes at once.
+   */
+  parallelSpeed: number;
 }
 
 /** The live scheduler's and workers' timing settings that shape a run. */
@@ -110,6 +115,8 @@ export interface SchedulerOptions {
    * false: every resume recomputes the sequence (what the live worker does until it keeps KV).
    */
   kvResume: boolean;
+  /** Prompt tokens a worker evaluates at a time (PROMPT_CHUNK_TOKENS): a CPU worker's turn. */
+  promptChunkTokens: number;
 }
 
 /** A worker dying at `atMs`, and coming back empty `recoverAfterMs` later if set. */

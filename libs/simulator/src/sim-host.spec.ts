@@ -114,6 +114,29 @@ describe('Simulator on CPU workers sharing a host', () => {
     close(one.metrics.classes.batch.completionP99Ms, aloneMs, 'one worker');
   });
 
+  test('threads running at once slow each other to parallelSpeed when every core is busy', () => {
+    const r = run(twoWorkers({ box: { cores: 2, parallelSpeed: 0.8 } }, same));
+    close(
+      r.metrics.classes.batch.completionP99Ms,
+      loadMs + (prefillMs(100) + 10 * stepMs(100)) / 0.8,
+      'completion',
+    );
+    // 4 cores, 2 busy: a third of the way from 1 to 0.8.
+    const wide = run(twoWorkers({ box: { cores: 4, parallelSpeed: 0.7 } }, same));
+    close(
+      wide.metrics.classes.batch.completionP99Ms,
+      loadMs + (prefillMs(100) + 10 * stepMs(100)) / 0.9,
+      'completion on 4 cores',
+    );
+    // 1 core, 2 busy threads plus 1 of the other processes': parallelSpeed does not apply.
+    const one = run(twoWorkers({ box: { cores: 1, otherThreads: 1, parallelSpeed: 0.5 } }, same));
+    close(
+      one.metrics.classes.batch.completionP99Ms,
+      loadMs + (prefillMs(100) + 10 * stepMs(100)) * 3,
+      'completion on 1 core',
+    );
+  });
+
   test('hosts are declared, and only CPU workers share one', () => {
     assert.throws(
       () => cpuFleet([[0, 1, 1]], { host: 'nowhere' }),

@@ -4,10 +4,13 @@ import type { SimWorker } from './sim-worker.js';
 /**
  * A machine several CPU workers share. A worker computing (any job prefilling or decoding) keeps
  * its `threads` llama.cpp threads busy: the live engine caps all its contexts together at that
- * many (Llama.maxThreads), so its copies take turns, which the worker's own processor sharing
- * models. With the other processes' threads that is the host's demand D; while D exceeds the
- * host's cores, the operating system shares them, and every computing worker runs at cores / D
- * of its speed alone (prefill and decode alike: both are bound by the core on a CPU).
+ * many (Llama.maxThreads), so its copies take turns (see SimWorker). With the other processes'
+ * threads that is the host's demand D. Threads running at once slow each other down through the
+ * caches and memory they share: each runs at `parallelSpeed` of its speed alone when all cores
+ * are busy, linearly between 1 thread and all of them; and while D exceeds the cores, the
+ * operating system shares them, cores / D each. So a computing worker runs at
+ * (1 − (1 − parallelSpeed) × (min(D, cores) − 1) / (cores − 1)) × min(1, cores / D) of its speed
+ * alone, prefill and decode alike (both are bound by the core on a CPU).
  */
 export class SimHost {
   readonly workers: SimWorker[] = [];
@@ -27,8 +30,12 @@ export class SimHost {
     return true;
   }
 
-  /** Speed of a computing worker at the current demand, relative to alone: min(1, cores / D). */
+  /** Speed of a computing worker at the current demand, relative to alone (see the class). */
   speed(): number {
-    return this.demand <= this.spec.cores ? 1 : this.spec.cores / this.demand;
+    const { cores, parallelSpeed } = this.spec;
+    const running = Math.min(this.demand, cores);
+    const shared = cores > 1 ? Math.max(0, running - 1) / (cores - 1) : 0;
+    const perThread = 1 - (1 - parallelSpeed) * shared;
+    return this.demand <= cores ? perThread : (perThread * cores) / this.demand;
   }
 }

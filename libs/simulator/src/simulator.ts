@@ -151,6 +151,7 @@ export class Simulator {
           device,
           scenario.host.memoryBytes,
           this.changedWorkers,
+          scenario.scheduler.promptChunkTokens,
         );
         if (host) {
           worker.host = host;
