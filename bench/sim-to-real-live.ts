@@ -173,7 +173,10 @@ export async function runLive(
 }
 
 export function liveStats(jobs: JobSpec[], views: JobView[]) {
-  const out = {} as Record<PriorityClass, { mean: number; p90: number; n: number }>;
+  const out = {} as Record<
+    PriorityClass,
+    { mean: number; p90: number; n: number; ttftMean: number }
+  >;
   for (const c of PRIORITY_CLASSES) {
     const totals = views
       .filter((v, i) => jobs[i].priority === c && v.state === 'completed' && v.timings)
@@ -181,7 +184,15 @@ export function liveStats(jobs: JobSpec[], views: JobView[]) {
     const failed = views.filter((v, i) => jobs[i].priority === c && v.state !== 'completed');
     if (failed.length > 0) log(`${c}: ${failed.length} jobs did not complete (${failed[0].error})`);
     const sorted = sortedCopy(totals);
-    out[c] = { mean: mean(sorted), p90: percentile(sorted, 90), n: sorted.length };
+    const ttft = views
+      .filter((v, i) => jobs[i].priority === c && v.state === 'completed' && v.timings)
+      .map((v) => v.timings!.timeToFirstTokenMs);
+    out[c] = {
+      mean: mean(sorted),
+      p90: percentile(sorted, 90),
+      n: sorted.length,
+      ttftMean: mean(ttft),
+    };
   }
   return out;
 }
