@@ -18,6 +18,7 @@ import {
   type Scenario,
 } from '#switchyard/simulator';
 import { FleetHarness, type JobView } from '../test/support/fleet-harness.js';
+import { pidsNamed, ProcessCpu } from './support/process-cpu.js';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -112,7 +113,11 @@ async function startFleet(
   }
 }
 
-/** Submits the jobs at their arrival times to a fresh live fleet and returns their final views. */
+/**
+ * Submits the jobs at their arrival times to a fresh live fleet and returns their final views,
+ * the profiles the workers refreshed, and where the machine's CPU went meanwhile (busy threads of
+ * each fleet process, this process, the shared Redis and the whole machine).
+ */
 export async function runLive(
   policy: PolicyName,
   scenario: Scenario,
@@ -120,9 +125,18 @@ export async function runLive(
   profiles: Profiles,
   jobs: JobSpec[],
   prompts: string[],
-): Promise<{ views: JobView[]; refreshed: Profiles }> {
+): Promise<{ views: JobView[]; refreshed: Profiles; cpu: { label: string; threads: number }[] }> {
   const fleet = await startFleet(policy, scenario, paths, profiles);
   try {
+    let workers = 0;
+    const cpu = new ProcessCpu([
+      ...fleet.processes.map((p) => ({
+        label: p.role === 'worker' ? `worker-${++workers}` : p.role,
+        pid: p.child.pid!,
+      })),
+      { label: 'bench', pid: process.pid },
+      ...pidsNamed('redis-server').map((pid) => ({ label: 'redis (shared)', pid })),
+    ]);
     log(
       `live fleet up (prefix ${fleet.prefix}); submitting ${jobs.length} jobs over ${formatDuration(jobs.at(-1)!.submittedAt)}…`,
     );
@@ -150,15 +164,19 @@ export async function runLive(
       if (i % 20 === 0) process.stderr.write(`\r  finished ${i + 1}/${all.length}   `);
     }
     log('');
+    const busy = cpu.busyThreads();
     const refreshed = await new ProfileStore(fleet.redis, new RedisKeys(fleet.prefix)).load();
-    return { views, refreshed };
+    return { views, refreshed, cpu: busy };
   } finally {
     await fleet.stop();
   }
 }
 
 export function liveStats(jobs: JobSpec[], views: JobView[]) {
-  const out = {} as Record<PriorityClass, { mean: number; p90: number; n: number }>;
+  const out = {} as Record<
+    PriorityClass,
+    { mean: number; p90: number; n: number; ttftMean: number }
+  >;
   for (const c of PRIORITY_CLASSES) {
     const totals = views
       .filter((v, i) => jobs[i].priority === c && v.state === 'completed' && v.timings)
@@ -166,7 +184,15 @@ export function liveStats(jobs: JobSpec[], views: JobView[]) {
     const failed = views.filter((v, i) => jobs[i].priority === c && v.state !== 'completed');
     if (failed.length > 0) log(`${c}: ${failed.length} jobs did not complete (${failed[0].error})`);
     const sorted = sortedCopy(totals);
-    out[c] = { mean: mean(sorted), p90: percentile(sorted, 90), n: sorted.length };
+    const ttft = views
+      .filter((v, i) => jobs[i].priority === c && v.state === 'completed' && v.timings)
+      .map((v) => v.timings!.timeToFirstTokenMs);
+    out[c] = {
+      mean: mean(sorted),
+      p90: percentile(sorted, 90),
+      n: sorted.length,
+      ttftMean: mean(ttft),
+    };
   }
   return out;
 }

@@ -6,7 +6,7 @@
  * first (or --profiles reads one `switchyard profile` wrote), and the live scheduler gets the same
  * profile in Redis. The issue's figure: per-class mean within ±20 %.
  *
- *   npm run bench:sim-to-real -- [--profiles profiles/cpu.json] [--policy sensitivity] [--count 0.5]
+ *   npm run bench:sim-to-real -- [--profiles profiles/cpu.json|run.json] [--policy sensitivity] [--count 0.5]
  *                                [--quiet-wait S] [--sim-only] [--json out.json]
  *
  * --count keeps that share of the generated jobs (same arrival times); --quiet-wait waits up to S
@@ -30,6 +30,7 @@ import { runProfiler, waitForQuiet } from '#switchyard/profiler';
 import {
   formatDuration,
   generateWorkload,
+  mean,
   Simulator,
   type JobSpec,
   type Scenario,
@@ -74,7 +75,7 @@ try {
   const group = base.fleet[0];
   const profiles = values.profiles
     ? await readProfiles(values.profiles)
-    : await measureProfiles(paths, group.threads);
+    : await measureProfiles(paths, group.threads, group.slotsPerModel);
   const scenario: Scenario = {
     ...base,
     models: await Promise.all(
@@ -89,18 +90,37 @@ try {
 
   log(`simulating ${jobs.length} jobs under ${policy}…`);
   const simStats = simulate(scenario, profiles, jobs);
-  let live: Record<PriorityClass, { mean: number; p90: number; n: number }> | undefined;
+  let live: ReturnType<typeof liveStats> | undefined;
+  let liveJobs: unknown[] = [];
   let loadDuring = '';
   let diagnostics: string[] = [];
+  let cpuLine = '';
   let refreshedStats: ReturnType<typeof simulate> | undefined;
   let refreshedProfiles: Profiles | undefined;
   if (!values['sim-only']) {
     const prompts = await calibratePrompts(paths, jobs, scenario.contextSize);
     const started = Date.now();
     await quiet('the live run');
-    const { views, refreshed } = await runLive(policy, scenario, paths, profiles, jobs, prompts);
+    const { views, refreshed, cpu } = await runLive(
+      policy,
+      scenario,
+      paths,
+      profiles,
+      jobs,
+      prompts,
+    );
+    cpuLine = `busy threads over the live run (CPU s per s, ${cpus().length} vCPUs): ${cpu.map((c) => `${c.label} ${c.threads.toFixed(2)}`).join(', ')}`;
     loadDuring = `${load()} (after ${formatDuration(Date.now() - started)} of live run)`;
     live = liveStats(jobs, views);
+    liveJobs = views.map((v, i) => ({
+      id: jobs[i].id,
+      priority: jobs[i].priority,
+      model: jobs[i].model,
+      submittedAt: jobs[i].submittedAt,
+      worker: v.worker,
+      state: v.state,
+      timings: v.timings,
+    }));
     diagnostics = liveDiagnostics(jobs, views, profiles, scenario.fleet[0].threads);
     refreshedStats = simulate(scenario, refreshed, jobs);
     refreshedProfiles = refreshed;
@@ -138,6 +158,17 @@ try {
           .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
           .join('  '),
     );
+  if (live) {
+    console.log('\nmean time to first token, and after it (decode), simulated and live');
+    for (const c of PRIORITY_CLASSES) {
+      const s = simStats[c];
+      const l = live[c];
+      console.log(
+        `  ${c.padEnd(11)}  first token ${formatDuration(s.ttftMean)} / ${formatDuration(l.ttftMean)}` +
+          `  decode ${formatDuration(s.mean - s.ttftMean)} / ${formatDuration(l.mean - l.ttftMean)}`,
+      );
+    }
+  }
   if (live && refreshedStats) {
     console.log(
       '\nthe simulation again with the profile the live workers refreshed during the run (measured rates, not the check)',
@@ -150,6 +181,7 @@ try {
     }
   }
   if (diagnostics.length > 0) console.log(`\nwhere the live time went\n${diagnostics.join('\n')}`);
+  if (cpuLine) console.log(`\n${cpuLine}`);
   if (checks.length > 0) {
     console.log(
       `\nfigure that must hold: per-class mean completion within ±${MAX_MEAN_ERROR * 100} %`,
@@ -162,26 +194,30 @@ try {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(
       out,
-      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, sim: simStats, live, refreshedSim: refreshedStats, profiles, refreshedProfiles }, null, 2)}\n`,
+      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, cpu: cpuLine, sim: simStats, live, refreshedSim: refreshedStats, profiles, refreshedProfiles, liveJobs }, null, 2)}\n`,
     );
   }
 } finally {
   rmSync(workDir, { recursive: true, force: true });
 }
 
-/** The simulation's per-class mean and p90 completion time with these profiles. */
+/** The simulation's per-class mean and p90 completion time, and mean time to first token. */
 function simulate(
   scenario: Scenario,
   profiles: Profiles,
   jobs: JobSpec[],
-): Record<PriorityClass, { mean: number; p90: number }> {
+): Record<PriorityClass, { mean: number; p90: number; ttftMean: number }> {
   const run = new Simulator({ ...scenario, profiles }, createPolicy(policy), policy, {
     jobs,
   }).run();
-  const stats = {} as Record<PriorityClass, { mean: number; p90: number }>;
+  const stats = {} as Record<PriorityClass, { mean: number; p90: number; ttftMean: number }>;
   for (const c of PRIORITY_CLASSES) {
     const m = run.metrics.classes[c];
-    stats[c] = { mean: m.completionMeanMs, p90: m.completionP90Ms };
+    stats[c] = {
+      mean: m.completionMeanMs,
+      p90: m.completionP90Ms,
+      ttftMean: mean(run.latencies[c].ttftMs),
+    };
   }
   return stats;
 }
@@ -206,18 +242,28 @@ function thin(jobs: JobSpec[], share: number): JobSpec[] {
 }
 
 async function readProfiles(file: string): Promise<Profiles> {
-  const raw = JSON.parse(await readFile(file, 'utf8')) as {
+  const parsed = JSON.parse(await readFile(file, 'utf8')) as {
     models?: unknown[];
     devices?: unknown[];
+    profiles?: { models?: unknown[]; devices?: unknown[] };
   };
+  // A profiles file, or this bench's --json (the profile its simulation used).
+  const raw = parsed.profiles ?? parsed;
   return {
     models: (raw.models ?? []).map(parseModelProfile),
     devices: (raw.devices ?? []).map(parseDeviceProfile),
   };
 }
 
-/** This host's profile of the scenario's models at the workers' thread count, and the host probe. */
-async function measureProfiles(paths: Map<string, string>, threads: number): Promise<Profiles> {
+/**
+ * This host's profile of the scenario's models at the workers' thread count, with the batched
+ * decode of the workers' slots, and the host probe.
+ */
+async function measureProfiles(
+  paths: Map<string, string>,
+  threads: number,
+  slots: number,
+): Promise<Profiles> {
   await quiet('profiling');
   log(`profiling ${[...paths.keys()].join(', ')} at ${threads} thread(s) (load ${load()})…`);
   const result = await runProfiler({
@@ -226,6 +272,7 @@ async function measureProfiles(paths: Map<string, string>, threads: number): Pro
     gpu: false,
     device: 'cpu',
     servingThreads: threads,
+    model: { batchSequences: [slots] },
     workDir: join(workDir, 'profiler'),
     onProgress: (m) => log(`  profile: ${m}`),
   });

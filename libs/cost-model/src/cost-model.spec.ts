@@ -272,6 +272,91 @@ describe('profile parsing', () => {
   });
 });
 
+describe('CostModel.decodeBatchExtra', () => {
+  const cpu = new CostModel({ host: TOY_ENV.host, factors: TOY_ENV.factors });
+  const onCpu = (threads: number): CostQuery => ({
+    model: TOY_MODEL,
+    device: 'cpu',
+    gpuLayers: 0,
+    contextSize: 2048,
+    threads,
+  });
+  // The formula's single step on the CPU at 1 thread: 460.05 MB at 10 GB/s = 46.005 ms, plus
+  // 0.5 ms per token, 4 × 0.25 ms per block and 0.001 ms of sampling.
+  const formulaStepMs = 47.506;
+  const single: ModelProfile = {
+    ...emptyModelProfile('toy', 'cpu'),
+    decodeTokensPerSecond: [{ gpuLayers: 0, threads: 1, value: 20, samples: 3 }],
+  };
+
+  test('without a profile: the formula (a CPU streams the weights again, a GPU only samples)', () => {
+    const extra = cpu.decodeBatchExtra(onCpu(1));
+    assert.equal(extra.source, 'formula');
+    assertClose(extra.value, 46.006);
+    assert.deepEqual(plain.decodeBatchExtra(toy(5)), { value: 0.001, source: 'formula' });
+    assert.equal(cpu.predictDecodeBatchExtraMs(onCpu(1)), extra.value);
+  });
+
+  test('a measured single step calibrates the formula (old profiles, no batch measured)', () => {
+    const extra = cpu.withProfile(single).decodeBatchExtra(onCpu(1));
+    assert.equal(extra.source, 'calibrated');
+    // 46.006 ms of a 47.506 ms formula step, on a measured 50 ms step.
+    assertClose(extra.value, (46.006 * 50) / formulaStepMs);
+  });
+
+  test('measured batches give the share of a step each extra sequence adds', () => {
+    const profile: ModelProfile = {
+      ...single,
+      decodeBatchTokensPerSecond: [
+        // Two at 12.5 tokens/s each: a step 1.6× as long; three at 10: 2×.
+        {
+          gpuLayers: 0,
+          threads: 1,
+          sequences: 2,
+          value: 12.5,
+          singleTokensPerSecond: 20,
+          samples: 3,
+        },
+        {
+          gpuLayers: 0,
+          threads: 1,
+          sequences: 3,
+          value: 10,
+          singleTokensPerSecond: 20,
+          samples: 3,
+        },
+      ],
+    };
+    const model = cpu.withProfile(profile);
+    // Least squares through the origin: (0.6 × 1 + 1 × 2) / (1 + 4) = 0.52 of the 50 ms step.
+    const extra = model.decodeBatchExtra(onCpu(1));
+    assert.equal(extra.source, 'measured');
+    assertClose(extra.value, 26);
+    // At 2 threads the share measured at 1 thread, of the 2-thread step.
+    const two = model.decodeBatchExtra(onCpu(2));
+    assert.equal(two.source, 'calibrated');
+    assertClose(two.value, (0.52 * 1000) / model.decode(onCpu(2)).value);
+  });
+
+  test('profiles without batched decode stay readable; a bad one names the field', () => {
+    assert.deepEqual(parseModelProfile(JSON.parse(JSON.stringify(single))), single);
+    const bad = {
+      ...single,
+      decodeBatchTokensPerSecond: [
+        {
+          gpuLayers: 0,
+          threads: 1,
+          sequences: 1,
+          value: 20,
+          singleTokensPerSecond: 20,
+          samples: 1,
+        },
+      ],
+    };
+    assert.throws(() => parseModelProfile(bad), /decodeBatchTokensPerSecond/);
+  });
+});
+
 describe('CostModel with catalog models', () => {
   test('answers for every catalog device (what the scheduler needs)', () => {
     const model = new CostModel();

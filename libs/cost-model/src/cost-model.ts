@@ -1,4 +1,5 @@
-import { decodeBreakdown } from './decode-prediction.js';
+import { batchExtraShare } from './batch-decode.js';
+import { decodeBatchExtraMs, decodeBreakdown } from './decode-prediction.js';
 import { DEVICE_CATALOG, type DeviceCatalog } from './device-catalog.js';
 import type { DeviceSpec } from './device-spec.js';
 import { DEFAULT_ENGINE_FACTORS, type EngineFactors } from './engine-factors.js';
@@ -224,6 +225,46 @@ export class CostModel {
   /** Decode tokens per second (see decode). */
   predictDecodeTokensPerSecond(query: CostQuery, kvTokens = 0): number {
     return this.decode(query, kvTokens).value;
+  }
+
+  /**
+   * Ms each sequence beyond the first adds to one batched decode step of a copy (empty cache), with
+   * its source. Measured: the profile's batched decode gives the share of a single step each extra
+   * sequence adds (a least-squares line through its points: step(n) / step(1) − 1 against n − 1,
+   * at this level and thread count, else the nearest measured one: 'calibrated'), times the
+   * predicted single step. Else the formula (decodeBatchExtraMs), scaled like the single step
+   * where a profile calibrates that.
+   */
+  decodeBatchExtra(query: CostQuery): Prediction {
+    const placement = this.placement(query);
+    const env = this.environment(query.device);
+    const single = this.decode(query);
+    const singleMs = MS_PER_SECOND / single.value;
+    const profile = this.modelProfile(query.model.name, query.device);
+    const top = maxGpuLayers(placement.model);
+    const measured = batchExtraShare(
+      (profile?.decodeBatchTokensPerSecond ?? [])
+        .filter((p) => p.gpuLayers >= 0 && p.gpuLayers <= top)
+        .map((p) => ({ ...p, gpuLayers: this.resolve(placement, p.gpuLayers) })),
+      this.resolve(placement, placement.gpuLayers),
+      placement.threads,
+      (g) => residencyOf(placement.model, g, placement.device.kind).gpuWeightBytes,
+    );
+    if (measured !== undefined) {
+      return {
+        value: measured.share * singleMs,
+        source: measured.exact ? 'measured' : 'calibrated',
+      };
+    }
+    const extraMs = decodeBatchExtraMs(placement, env);
+    if (single.source === 'formula') return { value: extraMs, source: 'formula' };
+    const formulaMs = decodeBreakdown(placement, 0, env).msPerToken;
+    return { value: (extraMs * singleMs) / formulaMs, source: 'calibrated' };
+  }
+
+  /** Ms each extra sequence adds to a batched decode step (see decodeBatchExtra). */
+  predictDecodeBatchExtraMs(query: CostQuery): number {
+    return this.decodeBatchExtra(query).value;
   }
 
   /** Prompt tokens/s with its source; measured rates stand for any prompt length. */

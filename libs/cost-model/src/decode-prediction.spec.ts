@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  decodeBatchExtraMs,
   decodeBreakdown,
   hostBandwidthFromDecode,
   hostDecodeFit,
@@ -184,5 +185,25 @@ describe('hostDecodeFit', () => {
     const same = { placement: cpu(TOY_MODEL, 1), tokensPerSecond: 20 };
     assert.equal(hostDecodeFit({ placement: cpu(small, 1), tokensPerSecond: 10 }, same), undefined);
     assert.equal(hostDecodeFit(same, same), undefined);
+  });
+});
+
+describe('decodeBatchExtraMs', () => {
+  const cpu = (threads: number) => ({ ...at(0, threads), device: DEVICE_CATALOG.cpu });
+
+  test('on a CPU core-bound at 1 thread: a second sequence streams the weights again', () => {
+    // 4 blocks + the 60 MB output + one 50 kB row = 460.05 MB at 10 GB/s (the cap, 15 GB/s,
+    // does not bind one thread): 46.005 ms, plus 1,000 × 1 ns of sampling.
+    assertClose(decodeBatchExtraMs(cpu(1), TOY_ENV), 46.006);
+  });
+
+  test('on a CPU capped by memory at 2 threads: only what the cap left idle', () => {
+    // One sequence: max(460.05 MB / 20 GB/s, 460.05 MB / 15 GB/s) = 30.67 ms; two: max(46.005,
+    // 30.67) = 46.005 ms.
+    assertClose(decodeBatchExtraMs(cpu(2), TOY_ENV), 46.005 - 460.05 / 15 + 0.001);
+  });
+
+  test('on a GPU only the sampling, at any offload level', () => {
+    for (const level of [0, 2, 5]) assertClose(decodeBatchExtraMs(at(level), TOY_ENV), 0.001);
   });
 });

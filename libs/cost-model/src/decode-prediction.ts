@@ -73,6 +73,33 @@ export function decodeBreakdown(
   };
 }
 
+/**
+ * Time (ms) each sequence beyond the first adds to one batched decode step of a copy, empty cache
+ * (attention reads of each sequence's own KV come on top, as in decodeBreakdown). Every sequence
+ * samples over the vocabulary. On a GPU the batch shares its weight reads (decode is
+ * memory-bound), so that is all; the host-resident blocks of a partly offloaded copy are taken as
+ * shared too (not measured). On a CPU a small batch does not share them: llama.cpp's dot
+ * products are bound by the core, not by DRAM (HostSpec: one thread streams about 12 GB/s, two
+ * together 20), and a batch of two runs two dot products per weight row. The extra time is the
+ * weight streaming of the second sequence, step(2) − step(1) with step(n) = max(n × host bytes /
+ * (threads × per-thread rate), host bytes / the host's memory cap): the full streaming time while
+ * the threads are core-bound, less where the memory cap already bounds one sequence. The fixed
+ * per-token and per-block costs (graph build, dispatch) are paid once per step.
+ */
+export function decodeBatchExtraMs(
+  placement: Placement,
+  env: CostEnvironment = DEFAULT_COST_ENVIRONMENT,
+): number {
+  const { model, device, threads } = placement;
+  const samplingMs = (model.vocabSize * env.host.samplingNsPerVocabEntry) / 1e6;
+  if (device.kind !== 'cpu') return samplingMs;
+  const { hostBytesRead } = decodeBreakdown(placement, 0, env);
+  const coreMs =
+    (hostBytesRead / (threads * env.host.memoryBandwidthPerThreadBytesPerSecond)) * MS_PER_SECOND;
+  const memoryMs = (hostBytesRead / env.host.memoryBandwidthBytesPerSecond) * MS_PER_SECOND;
+  return samplingMs + Math.max(2 * coreMs, memoryMs) - Math.max(coreMs, memoryMs);
+}
+
 /** Decode tokens per second of a placement with kvTokens already in the sequence (see decodeBreakdown). */
 export function predictDecodeTokensPerSecond(
   placement: Placement,

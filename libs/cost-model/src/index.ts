@@ -68,6 +68,7 @@ export {
   type MemoryPrediction,
 } from './memory-prediction.js';
 export {
+  decodeBatchExtraMs,
   decodeBreakdown,
   hostBandwidthFromDecode,
   hostDecodeFit,
@@ -115,6 +116,7 @@ export {
   parseDeviceProfile,
   parseModelProfile,
   smooth,
+  type BatchDecodeMeasurement,
   type DeviceProfile,
   type LevelMeasurement,
   type Measurement,

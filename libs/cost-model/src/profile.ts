@@ -12,6 +12,17 @@ export interface ThreadedMeasurement extends LevelMeasurement {
   threads: number;
 }
 
+/**
+ * Decode of several sequences of one loaded copy at once (the worker's slots), measured in the same
+ * run as one sequence alone: `value` is the tokens/s of each sequence of the batch.
+ */
+export interface BatchDecodeMeasurement extends ThreadedMeasurement {
+  /** Sequences decoding together (at least 2). */
+  sequences: number;
+  /** Tokens/s of one sequence alone at the same level and threads, in the same run. */
+  singleTokensPerSecond: number;
+}
+
 /** A figure that does not depend on the offload level. */
 export interface Measurement {
   value: number;
@@ -35,6 +46,11 @@ export interface ModelProfile {
   /** Bytes of saved KV state per token of the sequence. */
   kvStateBytesPerToken?: Measurement;
   recomputeTokensPerSecond?: Measurement;
+  /**
+   * Batched decode on one copy (absent in profiles stored before it was measured): what each
+   * extra sequence costs a step, where the formula can only guess (see CostModel.decodeBatchExtra).
+   */
+  decodeBatchTokensPerSecond?: BatchDecodeMeasurement[];
   /** Epoch ms of the last change, as the caller's clock gave it. */
   updatedAt?: number;
 }
@@ -216,6 +232,21 @@ export function parseModelProfile(value: unknown): ModelProfile {
     if (m !== undefined && !(isRecord(m) && positive(m.value) && Number.isInteger(m.samples))) {
       fail(key);
     }
+  }
+  const batch = value.decodeBatchTokensPerSecond;
+  if (
+    batch !== undefined &&
+    !(
+      levelList(batch, true) &&
+      (batch as Record<string, unknown>[]).every(
+        (p) =>
+          Number.isInteger(p.sequences) &&
+          (p.sequences as number) >= 2 &&
+          positive(p.singleTokensPerSecond),
+      )
+    )
+  ) {
+    fail('decodeBatchTokensPerSecond');
   }
   if (value.updatedAt !== undefined && typeof value.updatedAt !== 'number') fail('updatedAt');
   return value as unknown as ModelProfile;

@@ -15,6 +15,7 @@ export {
 export {
   PROFILER_MODEL_PREFIX,
   profileModel,
+  type BatchDecodeResult,
   type ColdLoadResult,
   type KvResult,
   type LevelResult,

@@ -73,6 +73,12 @@ describe('profileModel on the 5 M model (real node-llama-cpp)', () => {
     assert.equal(level.decodeRuns.length, 2);
     assert.equal(level.prefillRuns.length, 2);
     assert.ok(level.decodeTokensPerSecond > 0 && level.prefillTokensPerSecond > 0);
+    // Two sequences of the copy at once (the default batch), each run one figure.
+    assert.equal(level.batchDecode?.length, 1);
+    const batch = level.batchDecode![0]!;
+    assert.equal(batch.sequences, 2);
+    assert.equal(batch.runs.length, 2);
+    assert.ok(batch.tokensPerSecond > 0);
     assert.ok(Math.abs(level.prefillPromptTokens - 48) <= 2, `${level.prefillPromptTokens}`);
     assert.ok(level.loadWarmMs.every((ms) => ms > 0));
     // Cold is measured exactly when the file could be evicted.
@@ -120,6 +126,23 @@ describe('profileModel on the 5 M model (real node-llama-cpp)', () => {
     const model = new CostModel().withProfile(profile);
     assert.deepEqual(model.decode(query), {
       value: level.decodeTokensPerSecond,
+      source: 'measured',
+    });
+    const batch = level.batchDecode![0]!;
+    assert.deepEqual(profile.decodeBatchTokensPerSecond, [
+      {
+        gpuLayers: 0,
+        threads: 1,
+        sequences: 2,
+        value: batch.tokensPerSecond,
+        singleTokensPerSecond: level.decodeTokensPerSecond,
+        samples: 2,
+      },
+    ]);
+    // The step of two, less the step of one, as the cost model reads it.
+    const single = level.decodeTokensPerSecond;
+    assert.deepEqual(model.decodeBatchExtra(query), {
+      value: Math.max(0, single / batch.tokensPerSecond - 1) * (1000 / single),
       source: 'measured',
     });
   });

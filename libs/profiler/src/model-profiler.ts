@@ -37,6 +37,12 @@ export interface ModelProfilerOptions {
   decodeTokens?: number;
   /** Length of the sequence saved, restored and recomputed (default 512). */
   kvTokens?: number;
+  /**
+   * Batch sizes of the batched decode: that many sequences of one copy decoding at once, as a
+   * worker's slots do (default [2]; [] skips it). The copy is loaded with that many slots at every
+   * level, so the single-sequence figures run in the same context the batch does.
+   */
+  batchSequences?: number[];
   /** Runs of each measurement; the median counts (default 3). */
   runs?: number;
   /** Prompt chunk, as the worker evaluates prompts (default the engine's, 64). */
@@ -46,6 +52,14 @@ export interface ModelProfilerOptions {
   onProgress?: (message: string) => void;
   /** Epoch ms for measuredAt (default Date.now). */
   now?: () => number;
+}
+
+/** Several sequences of one copy decoding at once (medians over the runs). */
+export interface BatchDecodeResult {
+  sequences: number;
+  /** Tokens/s of each sequence (the mean over the batch's sequences, median over the runs). */
+  tokensPerSecond: number;
+  runs: number[];
 }
 
 /** Decode and prefill at one offload level. */
@@ -59,6 +73,8 @@ export interface LevelResult {
   prefillTokensPerSecond: number;
   prefillRuns: number[];
   prefillPromptTokens: number;
+  /** Batched decode, beside decodeTokensPerSecond of one sequence alone in the same context. */
+  batchDecode?: BatchDecodeResult[];
 }
 
 /** KV state of one sequence written to a file and read back (medians over the runs). */
@@ -112,9 +128,11 @@ export interface ModelMeasurement {
 }
 
 /**
- * Profiles one model on an engine at the engine's thread count: a cold and warm loads, decode and
- * prefill rates at each offload level, KV state save and restore of a kvTokens-long sequence,
- * and the rate of recomputing it from its tokens. It loads its own copy of the model (one slot)
+ * Profiles one model on an engine at the engine's thread count: a cold and warm loads, decode
+ * (one sequence, and batches of batchSequences sequences of the copy) and prefill rates at each
+ * offload level, KV state save and restore of a kvTokens-long sequence,
+ * and the rate of recomputing it from its tokens. It loads its own copy of the model (a slot per
+ * sequence of the largest batch)
  * under PROFILER_MODEL_PREFIX + name and unloads it at the end, so on a running worker it needs
  * that much free memory and, for clean figures, no job running beside it.
  */
@@ -129,12 +147,16 @@ export async function profileModel(
   const decodeTokens = options.decodeTokens ?? 64;
   const kvTokens = options.kvTokens ?? 512;
   const promptChunkSize = options.promptChunkSize ?? DEFAULT_PROMPT_CHUNK_SIZE;
+  const batches = [...new Set(options.batchSequences ?? [2])]
+    .filter((n) => Number.isInteger(n) && n >= 2)
+    .sort((a, b) => a - b);
+  const slots = Math.max(1, ...batches);
   const name = `${PROFILER_MODEL_PREFIX}${target.name}`;
   // Room for the longest sequence, with margin for a prompt that tokenizes a little long.
   const contextSize =
     Math.ceil((Math.max(kvTokens, promptTokens) * 1.1 + 2 * decodeTokens) / 256) * 256;
   const load = (gpuLayers: number) =>
-    engine.loadModel({ name, path: target.path, gpuLayers, contextSize, slots: 1 });
+    engine.loadModel({ name, path: target.path, gpuLayers, contextSize, slots });
   const generate = (request: Omit<GenerateRequest, 'model' | 'temperature'>) =>
     engine.generate({ model: name, temperature: 0, promptChunkSize, ...request });
   const label = `${target.name} × ${engine.threads} thread(s)`;
@@ -175,13 +197,32 @@ export async function profileModel(
         );
         continue;
       }
-      log(`${label}: ${loaded.gpuLayers}/${loaded.totalLayers} layers on the GPU: decode, prefill`);
+      log(
+        `${label}: ${loaded.gpuLayers}/${loaded.totalLayers} layers on the GPU: decode${batches.length > 0 ? ` (1, ${batches.join(', ')} sequences)` : ''}, prefill`,
+      );
       const short = await promptOfTokens(engine, name, 16);
       await generate({ prompt: short.prompt, maxTokens: 8 });
       const decodeRuns: number[] = [];
       for (let run = 0; run < runs; run++) {
         const result = await generate({ prompt: short.prompt, maxTokens: decodeTokens });
         decodeRuns.push(result.timings.decodeTokensPerSecond);
+      }
+      const batchDecode: BatchDecodeResult[] = [];
+      for (const sequences of batches) {
+        const batchRuns: number[] = [];
+        for (let run = 0; run < runs; run++) {
+          // Started together, the sequences prefill in one batch and then decode step by step
+          // together (node-llama-cpp batches what its sequences evaluate in the same cycle).
+          const results = await Promise.all(
+            Array.from({ length: sequences }, () =>
+              generate({ prompt: short.prompt, maxTokens: decodeTokens }),
+            ),
+          );
+          batchRuns.push(
+            results.reduce((sum, r) => sum + r.timings.decodeTokensPerSecond, 0) / sequences,
+          );
+        }
+        batchDecode.push({ sequences, tokensPerSecond: median(batchRuns), runs: batchRuns });
       }
       const long = await promptOfTokens(engine, name, promptTokens);
       const prefillRuns: number[] = [];
@@ -197,6 +238,7 @@ export async function profileModel(
         prefillTokensPerSecond: median(prefillRuns),
         prefillRuns,
         prefillPromptTokens: long.tokens,
+        ...(batchDecode.length > 0 ? { batchDecode } : {}),
       });
       await engine.unloadModel(name);
     }

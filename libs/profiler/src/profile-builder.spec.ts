@@ -27,6 +27,7 @@ function measurement(threads: number, overrides: Partial<ModelMeasurement> = {})
         prefillTokensPerSecond: 400 * threads,
         prefillRuns: [400 * threads, 400 * threads],
         prefillPromptTokens: 256,
+        batchDecode: [{ sequences: 2, tokensPerSecond: 30 * threads, runs: [30, 30] }],
       },
     ],
     kv: {
@@ -69,6 +70,33 @@ describe('buildModelProfile', () => {
     assert.deepEqual(profile.kvRestoreMsPerToken, { value: 3 / 500, samples: 6 });
     assert.deepEqual(profile.kvStateBytesPerToken, { value: 6000, samples: 2 });
     assert.equal(profile.updatedAt, 2000);
+  });
+
+  it('keeps batched decode beside the single rate of its run; none when not measured', () => {
+    assert.deepEqual(
+      buildModelProfile([measurement(1), measurement(2)]).decodeBatchTokensPerSecond,
+      [
+        {
+          gpuLayers: 0,
+          threads: 1,
+          sequences: 2,
+          value: 30,
+          singleTokensPerSecond: 50,
+          samples: 2,
+        },
+        {
+          gpuLayers: 0,
+          threads: 2,
+          sequences: 2,
+          value: 60,
+          singleTokensPerSecond: 100,
+          samples: 2,
+        },
+      ],
+    );
+    const old = measurement(1);
+    delete old.levels[0]!.batchDecode;
+    assert.equal(buildModelProfile([old]).decodeBatchTokensPerSecond, undefined);
   });
 
   it('takes the recompute rate at the serving thread count, else at the fewest threads', () => {

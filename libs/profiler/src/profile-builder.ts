@@ -9,7 +9,8 @@ import { median } from './statistics.js';
 
 /**
  * One ModelProfile from the profiler's measurements of a model on a device (any thread counts):
- * decode and prefill per level and thread count; loads, KV state and recompute per level or
+ * decode (alone and batched, each batch beside the single rate of its run) and prefill per level
+ * and thread count; loads, KV state and recompute per level or
  * overall, pooled over the thread counts, which they barely depend on. Recompute is the
  * exception: prompt processing scales with threads, and the profile holds one rate, so it is
  * taken at `servingThreads` (the worker's thread count) when that was measured, else at the
@@ -42,6 +43,15 @@ export function buildModelProfile(
         value: level.prefillTokensPerSecond,
         samples: level.prefillRuns.length,
       });
+      for (const batch of level.batchDecode ?? []) {
+        (profile.decodeBatchTokensPerSecond ??= []).push({
+          ...at,
+          sequences: batch.sequences,
+          value: batch.tokensPerSecond,
+          singleTokensPerSecond: level.decodeTokensPerSecond,
+          samples: batch.runs.length,
+        });
+      }
     }
   }
   const byLevel = (pick: (m: ModelMeasurement) => [gpuLayers: number, ms: number][]) => {

@@ -47,6 +47,9 @@ export function measurementTable(measurements: readonly ModelMeasurement[]): str
       formatMs(median(level.loadWarmMs)),
       formatRate(level.prefillTokensPerSecond),
       formatRate(level.decodeTokensPerSecond),
+      level.batchDecode?.length
+        ? level.batchDecode.map((b) => `×${b.sequences} ${formatRate(b.tokensPerSecond)}`).join(' ')
+        : '–',
       String(m.kv.tokens),
       formatBytes(m.kv.stateBytes / m.kv.tokens),
       formatMs(m.kv.saveMs),
@@ -64,6 +67,7 @@ export function measurementTable(measurements: readonly ModelMeasurement[]): str
       'load warm ms',
       'prefill tok/s',
       'decode tok/s',
+      'batched tok/s each',
       'KV tokens',
       'KV bytes/token',
       'save ms',

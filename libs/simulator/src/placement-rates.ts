@@ -18,7 +18,10 @@ export class PlacementRates {
   readonly decodeBaseMs: number;
   /** Extra step time per token of KV cache read in the step (ms): attention reads grow linearly. */
   readonly decodeMsPerKvToken: number;
-  /** Extra step time per extra sequence in a batch (ms): its own sampling over the vocabulary. */
+  /**
+   * Extra step time per extra sequence in a batch (ms): the cost model's decodeBatchExtra, its
+   * sampling on a GPU, its own pass over the weights on a CPU (measured where the profile has it).
+   */
   readonly batchSequenceMs: number;
   /** Bytes a load reads from storage or the page cache. */
   readonly loadBytesRead: number;
@@ -44,8 +47,7 @@ export class PlacementRates {
     // decode() adds the formula's attention time linearly in kvTokens; one probe gives the slope.
     const withContext = 1000 / costModel.predictDecodeTokensPerSecond(this.query, contextSize);
     this.decodeMsPerKvToken = (withContext - this.decodeBaseMs) / contextSize;
-    const host = costModel.hostFor(device);
-    this.batchSequenceMs = (model.vocabSize * host.samplingNsPerVocabEntry) / 1e6;
+    this.batchSequenceMs = costModel.predictDecodeBatchExtraMs(this.query);
     this.loadBytesRead = model.fileBytes;
     this.loadBytesUploaded = residencyOf(model, gpuLayers, kind).gpuWeightBytes;
   }

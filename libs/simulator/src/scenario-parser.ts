@@ -18,6 +18,7 @@ import type {
   FleetGroup,
   LengthDistribution,
   Scenario,
+  ScenarioHost,
   ScenarioModel,
   SchedulerOptions,
   TraceRow,
@@ -66,6 +67,7 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   workerTtlMs: 5_000,
   checkpointEveryTokens: 16,
   kvResume: true,
+  promptChunkTokens: 64,
 };
 
 /** Validates a scenario file's JSON and fills in every default; throws ScenarioError naming the field. */
@@ -94,6 +96,7 @@ export function parseScenario(raw: unknown, files: ScenarioFiles = {}): Scenario
     .map((g, i) => parseFleetGroup(`scenario.fleet[${i}]`, g, catalog, names));
   if (fleet.length === 0)
     throw new ScenarioError('scenario.fleet', 'needs at least one worker group');
+  const hosts = parseHosts(r.object('hosts', true), fleet, catalog);
   const prefixes = new Set<string>();
   for (const g of fleet) {
     if (prefixes.has(g.prefix)) {
@@ -130,6 +133,7 @@ export function parseScenario(raw: unknown, files: ScenarioFiles = {}): Scenario
     drainMs,
     contextSize,
     fleet,
+    hosts,
     models,
     workload,
     settings,
@@ -226,6 +230,7 @@ function parseFleetGroup(
     min: 1,
     fallback: DEFAULT_HOST_SPEC.threads,
   });
+  const host = r.has('host') ? r.string('host') : undefined;
   const servable = r.array('models', [...models]).map((m, i) => {
     if (typeof m !== 'string' || !models.has(m)) {
       throw new ScenarioError(`${r.at('models')}[${i}]`, `unknown model ${JSON.stringify(m)}`);
@@ -242,7 +247,35 @@ function parseFleetGroup(
     maxConcurrentJobs,
     threads,
     models: servable,
+    ...(host !== undefined ? { host } : {}),
   };
+}
+
+/**
+ * The machines CPU worker groups share (`"hosts": { "local": { "cores": 2 } }`, a group's
+ * `"host": "local"`): every name a group gives must be declared, and only CPU workers share one.
+ */
+function parseHosts(r: FieldReader, fleet: FleetGroup[], catalog: DeviceCatalog): ScenarioHost[] {
+  const hosts = r.keys().map((name): ScenarioHost => {
+    const h = r.object(name);
+    const cores = h.number('cores', { integer: true, min: 1 });
+    const otherThreads = h.number('otherThreads', { min: 0, fallback: 0 });
+    const parallelSpeed = h.number('parallelSpeed', { min: 0.01, max: 1, fallback: 1 });
+    h.done();
+    return { name, cores, otherThreads, parallelSpeed };
+  });
+  r.done();
+  fleet.forEach((g, i) => {
+    if (g.host === undefined) return;
+    const at = `scenario.fleet[${i}].host`;
+    if (!hosts.some((h) => h.name === g.host)) {
+      throw new ScenarioError(at, `unknown host "${g.host}" (declare it under "hosts")`);
+    }
+    if (catalog[g.device].kind !== 'cpu') {
+      throw new ScenarioError(at, `only CPU workers share a host (this group is ${g.device})`);
+    }
+  });
+  return hosts;
 }
 
 function parseStream(
@@ -492,6 +525,11 @@ function parseScheduler(r: FieldReader): SchedulerOptions {
       fallback: d.checkpointEveryTokens,
     }),
     kvResume: r.boolean('kvResume', d.kvResume),
+    promptChunkTokens: r.number('promptChunkTokens', {
+      integer: true,
+      min: 1,
+      fallback: d.promptChunkTokens,
+    }),
   };
   if (options.tickMs <= 0) throw new ScenarioError(r.at('tick'), 'must be positive');
   r.done();

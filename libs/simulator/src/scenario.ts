@@ -75,6 +75,25 @@ export interface FleetGroup {
   threads: number;
   /** Models these workers can load (their registry). */
   models: string[];
+  /** The machine these CPU workers share with other groups' (a ScenarioHost's name); none: each its own. */
+  host?: string;
+}
+
+/**
+ * A machine that several CPU workers run on: their llama.cpp threads compete for its cores (see
+ * SimHost). Without one, every worker is a machine of its own.
+ */
+export interface ScenarioHost {
+  name: string;
+  /** Cores (vCPUs) of the machine. */
+  cores: number;
+  /** Threads other processes keep busy on it on average (api, scheduler, Redis); 0 by default. */
+  otherThreads: number;
+  /**
+   * Each thread's speed, relative to alone, while every core runs one (shared caches and memory
+   * bandwidth); 1 by default. Measure it: `cores` one-thread decodes in separate processes at once.
+   */
+  parallelSpeed: number;
 }
 
 /** The live scheduler's and workers' timing settings that shape a run. */
@@ -96,6 +115,8 @@ export interface SchedulerOptions {
    * false: every resume recomputes the sequence (what the live worker does until it keeps KV).
    */
   kvResume: boolean;
+  /** Prompt tokens a worker evaluates at a time (PROMPT_CHUNK_TOKENS): a CPU worker's turn. */
+  promptChunkTokens: number;
 }
 
 /** A worker dying at `atMs`, and coming back empty `recoverAfterMs` later if set. */
@@ -122,6 +143,8 @@ export interface Scenario {
   drainMs: number;
   contextSize: number;
   fleet: FleetGroup[];
+  /** Machines shared by CPU worker groups (FleetGroup.host names one). */
+  hosts: ScenarioHost[];
   models: ScenarioModel[];
   workload: WorkloadStream[];
   settings: PolicySettings;

@@ -9,6 +9,8 @@ export class SimInstance {
   /** Scratch of SimWorker.reschedule: its decoding sequences and their KV tokens. */
   batchSequences = 0;
   batchKvTokens = 0;
+  /** Scratch of SimWorker.reschedule: its decode step is in the worker's turn cycle already. */
+  inCycle = false;
 
   constructor(
     /** Unique over the run: a saved KV state is only valid on the copy that made it. */

@@ -14,6 +14,7 @@ import { JobDeque } from './job-deque.js';
 import { PlacementRates } from './placement-rates.js';
 import type { Scenario } from './scenario.js';
 import { workerIdsOf } from './scenario-parser.js';
+import { SimHost } from './sim-host.js';
 import { SimInstance } from './sim-instance.js';
 import { SimJob, type JobOutcome } from './sim-job.js';
 import { SimWorker, type Clock, type SimCommand } from './sim-worker.js';
@@ -138,8 +139,10 @@ export class Simulator {
       });
     this.horizonMs = scenario.durationMs + scenario.drainMs;
     for (const m of scenario.models) this.specs.set(m.name, m.spec);
+    const hosts = new Map(scenario.hosts.map((h) => [h.name, new SimHost(h)]));
     for (const group of scenario.fleet) {
       const device = this.costModel.device(group.device);
+      const host = group.host === undefined ? undefined : hosts.get(group.host);
       for (const id of workerIdsOf(group)) {
         const worker = new SimWorker(
           this.workers.length,
@@ -148,7 +151,12 @@ export class Simulator {
           device,
           scenario.host.memoryBytes,
           this.changedWorkers,
+          scenario.scheduler.promptChunkTokens,
         );
+        if (host) {
+          worker.host = host;
+          host.workers.push(worker);
+        }
         this.workers.push(worker);
         this.workersById.set(id, worker);
       }
@@ -647,7 +655,29 @@ export class Simulator {
 
   // ---- workers: compute ----
 
+  /** New rates for the worker's jobs, and for its host's other workers when its demand changed. */
   private reschedule(worker: SimWorker): void {
+    this.contend(worker);
+    this.scheduleTick(worker);
+  }
+
+  /**
+   * When the worker starts or stops computing on a shared host, every worker there computes at a
+   * new speed: the others are advanced to now at their old rates first (the caller advanced this
+   * one), then rescheduled.
+   */
+  private contend(worker: SimWorker): void {
+    const host = worker.host;
+    if (!host?.recount()) return;
+    for (const peer of host.workers) {
+      if (!peer.alive) continue;
+      if (peer !== worker) peer.advance(this.clock.now);
+      peer.speed = host.speed();
+      if (peer !== worker) this.scheduleTick(peer);
+    }
+  }
+
+  private scheduleTick(worker: SimWorker): void {
     const next = worker.reschedule();
     if (Number.isFinite(next)) {
       this.events.push({
@@ -744,6 +774,7 @@ export class Simulator {
     worker.commandBusy = false;
     worker.handingBack = undefined;
     worker.alive = false;
+    this.contend(worker);
     this.fleetChanged = true;
     worker.generation++;
     worker.tickVersion++;

@@ -46,6 +46,8 @@ options:
   --models-dir DIR    where model names are looked up (default MODELS_DIR, else models/)
   --runs N            runs per figure, the median counts (default 3)
   --kv-tokens N       sequence length for KV save/restore and recompute (default 512)
+  --batch LIST        sequences of one copy decoding at once, as a worker's slots do
+                      (default 2; 0 skips the batched decode)
   --quiet-wait S      before each thread count, wait up to S seconds until other processes
                       use under 10 % of the CPUs (default 0: measure at once)
   --no-probe          skip the host bandwidth probe
@@ -63,6 +65,7 @@ const OPTIONS = {
   'models-dir': { type: 'string' },
   runs: { type: 'string', default: '3' },
   'kv-tokens': { type: 'string', default: '512' },
+  batch: { type: 'string', default: '2' },
   'quiet-wait': { type: 'string', default: '0' },
   'no-probe': { type: 'boolean', default: false },
   'no-cold': { type: 'boolean', default: false },
@@ -202,6 +205,7 @@ export async function profileCommand(argv: string[]): Promise<void> {
   const [runs] = integers('runs', flags.runs, 1)!;
   const [kvTokens] = integers('kv-tokens', flags['kv-tokens'], 16)!;
   const gpuLayers = integers('gpu-layers', flags['gpu-layers'], 0);
+  const batchSequences = integers('batch', flags.batch, 0)!.filter((n) => n >= 2);
   const [quietWait] = integers('quiet-wait', flags['quiet-wait'], 0)!;
   const targets = await resolveTargets(flags.models, flags['models-dir'] ?? env.MODELS_DIR);
   const workDir = join(tmpdir(), `switchyard-profile-${process.pid}`);
@@ -224,7 +228,13 @@ export async function profileCommand(argv: string[]): Promise<void> {
       probe: !flags['no-probe'],
       ...(quietWait! > 0 ? { quiet: { maxShare: 0.1, maxWaitMs: quietWait! * 1000 } } : {}),
       workDir,
-      model: { runs, kvTokens, cold: !flags['no-cold'], ...(gpuLayers ? { gpuLayers } : {}) },
+      model: {
+        runs,
+        kvTokens,
+        batchSequences,
+        cold: !flags['no-cold'],
+        ...(gpuLayers ? { gpuLayers } : {}),
+      },
       onProgress: log,
     });
   } finally {
