@@ -1,24 +1,12 @@
 import type { DecisionRecord, PerClass, QueueDepthSample, SlaCounts } from './fleet-records.js';
 import type { PriorityClass } from './priority-class.js';
-import type { LoadedModelState, RunningJobState, WorkerDevice } from './worker-state.js';
+import type { WorkerState } from './worker-state.js';
 
 /** One worker as the fleet page shows it: its last heartbeat, less what only the scheduler needs. */
-export interface FleetWorker {
-  id: string;
-  host: string;
-  device: WorkerDevice;
-  memoryBudgetBytes: number;
-  memoryUsedBytes: number;
-  slotsPerModel: number;
-  maxConcurrentJobs: number;
-  loaded: LoadedModelState[];
-  running: RunningJobState[];
+export type FleetWorker = Omit<WorkerState, 'pid' | 'models' | 'kvStates' | 'appliedCommandId'> & {
   /** KV states of preempted jobs the worker keeps on disk for an in-place resume. */
   keptKvStates: { count: number; bytes: number };
-  draining: boolean;
-  startedAt: number;
-  heartbeatAt: number;
-}
+};
 
 /** A job not yet placed, with why it waits (what `GET /v1/jobs/:id` says of it). */
 export interface WaitingJob {
