@@ -108,6 +108,8 @@ export class SchedulerEnv extends CommonEnv {
       minResidencyMs: this.MIN_RESIDENCY_MS,
       batchFloorShare: this.BATCH_FLOOR_SHARE,
       reoffloadMinGain: this.REOFFLOAD_MIN_GAIN,
+      // Every job the window holds gets an estimated start, however long the window.
+      waitEstimates: this.SCHEDULER_WINDOW,
     };
   }
 }

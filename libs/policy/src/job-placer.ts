@@ -29,16 +29,12 @@ export type PlacementMode = 'full' | 'ready-only';
 
 /**
  * Jobs that can only wait (no slot they may take, no memory, no preemption) get a predicted place
- * in the queues up to this many per round; the others wait without an estimate. Placing them
- * changes no action of the round, only the estimates of the jobs behind them, and a window of
- * 10,000 jobs spent nearly all its time there. At least the live scheduler's window (128; 256
- * in the scale-256 scenario), so a round over such a window is never cut short.
+ * in the queues up to this many per round unless the settings say otherwise (`waitEstimates`);
+ * the others wait without an estimate. Placing them changes no action of the round, only the
+ * estimates of the jobs behind them, and in a window of 10,000 jobs that is where nearly all the
+ * time went. The live scheduler's window by default (128), and it passes its own.
  */
-export const WAIT_ESTIMATES_PER_ROUND = 256;
-
-const BEYOND_ESTIMATES =
-  `no free slot, memory or preemption can start it this round; behind the ` +
-  `${WAIT_ESTIMATES_PER_ROUND} waiting jobs the round estimates`;
+export const DEFAULT_WAIT_ESTIMATES = 128;
 
 /**
  * Places jobs one at a time on the round's plan: collects the options, chooses by the rules of
@@ -51,13 +47,19 @@ export class JobPlacer {
   private readonly reasons: PlanReasons;
   /** The waiting jobs' reasons by class rank, in the order they were placed (positions so). */
   private readonly waits: WaitReason[][] = [];
-  /** Jobs placed this round while they could only wait (see WAIT_ESTIMATES_PER_ROUND). */
+  /** Jobs placed this round while they could only wait (see DEFAULT_WAIT_ESTIMATES). */
   private onlyWaiting = 0;
+  private readonly estimates: number;
+  private readonly beyondEstimates: string;
 
   constructor(private readonly round: RoundState) {
     this.placement = new PlacementOptions(round);
     this.preemption = new PreemptionOptions(round, this.placement);
     this.reasons = new PlanReasons(round);
+    this.estimates = round.settings.waitEstimates ?? DEFAULT_WAIT_ESTIMATES;
+    this.beyondEstimates =
+      'no free slot, memory or preemption can start it this round; behind the ' +
+      `${this.estimates} waiting jobs the round estimates`;
   }
 
   /** Places a job; false only in `ready-only` mode when it was left for later. */
@@ -68,10 +70,14 @@ export class JobPlacer {
       return true;
     }
     const takeFree = r.mayTakeFreeSlot(job);
+    const rank = classRank(job.priority);
     if (mode === 'ready-only' && !this.anyReadySlot(job, takeFree)) return false;
-    if (mode === 'full' && this.canOnlyWait(job, takeFree)) {
-      if (this.onlyWaiting >= WAIT_ESTIMATES_PER_ROUND) {
-        this.wait(job, BEYOND_ESTIMATES);
+    if (
+      mode === 'full' &&
+      (this.canOnlyWait(job, takeFree) || r.startless.has(job.model, rank, takeFree))
+    ) {
+      if (this.onlyWaiting >= this.estimates) {
+        this.wait(job, this.beyondEstimates);
         return true;
       }
       this.onlyWaiting += 1;
@@ -92,16 +98,21 @@ export class JobPlacer {
     // A higher-class job that meets its SLA on a copy takes it before any load (normalTier):
     // the workers without a copy cannot offer anything it would choose.
     const metOnCopy = job.priority !== 'batch' && out.options.some((o) => meetsOnCopy(context, o));
+    // Whether every way to start the job now was weighed (see StartlessModels): loads were
+    // looked for everywhere or are impossible, and preemption was weighed or is impossible.
+    let weighedAll = !metOnCopy;
     if (!metOnCopy && (!hasCopy || (takeFree && r.anyCapacityFor(job.model)))) {
-      this.placement.onOtherWorkers(job, out, takeFree);
+      weighedAll = this.placement.onOtherWorkers(job, out, takeFree);
     }
     let chosen = chooseNormal(context, out.options);
     const urgent = job.priority !== 'batch' && wouldMissSla(context, out.options);
+    const mayPreempt = job.priority !== 'batch' && r.ledger.anyVictimFor(rank);
     if (urgent) {
-      if (r.ledger.anyVictimFor(classRank(job.priority))) {
-        this.preemption.collect(job, out, takeFree);
-      }
+      if (mayPreempt) this.preemption.collect(job, out, takeFree);
       chosen = chooseUrgent(context, out.options);
+    }
+    if (weighedAll && (urgent || !mayPreempt) && !out.options.some((o) => o.dispatchNow)) {
+      r.startless.add(job.model, rank, takeFree);
     }
     if (!chosen) {
       this.wait(job, this.unplaceable(job));

@@ -74,8 +74,12 @@ export class PlacementOptions {
     }
   }
 
-  /** Loads on workers without a copy of the job's model, cheapest device kinds first. */
-  onOtherWorkers(job: PolicyJob, out: OptionCollector, takeFree: boolean): void {
+  /**
+   * Loads on workers without a copy of the job's model, cheapest device kinds first. False when
+   * a kind or worker was skipped because it could not beat what was found (what it would offer
+   * is then unknown).
+   */
+  onOtherWorkers(job: PolicyJob, out: OptionCollector, takeFree: boolean): boolean {
     const groups = this.groupsFor(job.model);
     const bounds = this.boundsOf(job, groups);
     // By lower bound, ties by key: a handful of groups, sorted by insertion.
@@ -85,19 +89,26 @@ export class PlacementOptions {
       while (at > 0 && byBound(bounds, groups, i, order[at - 1]) < 0) at--;
       order.splice(at, 0, i);
     }
+    let complete = true;
     for (const i of order) {
       const group = groups[i];
       const bound = bounds[i];
       if (out.canSkip(bound)) {
         const first = group.workers.find((w) => !this.round.plan.loadedModel(w, job.model));
         out.skipped(bound.finishAt, first);
+        complete = false;
         continue;
       }
-      for (const worker of this.mostPromising(group, job.model)) {
-        this.onWorker(job, worker, out, takeFree);
-        if (out.canSkip(bound)) break;
+      const workers = this.mostPromising(group, job.model);
+      for (let w = 0; w < workers.length; w++) {
+        this.onWorker(job, workers[w], out, takeFree);
+        if (w < workers.length - 1 && out.canSkip(bound)) {
+          complete = false;
+          break;
+        }
       }
     }
+    return complete;
   }
 
   /**

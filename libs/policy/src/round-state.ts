@@ -7,6 +7,7 @@ import type { DeviceShare, PauseCosts } from './model-costs.js';
 import { DEFAULT_POLICY_SETTINGS } from './policy-settings.js';
 import { PreemptionLedger } from './preemption-ledger.js';
 import { RoundTimelines } from './round-timelines.js';
+import { StartlessModels } from './startless-models.js';
 import type {
   FleetSnapshot,
   PolicyJob,
@@ -37,6 +38,8 @@ export class RoundState {
   readonly ledger: PreemptionLedger;
   /** Free job slots of the live workers (each worker's cap minus what runs there). */
   freeSlots = 0;
+  /** Models found with no way to start a job now (kept true to the plan by the changes below). */
+  readonly startless = new StartlessModels();
 
   private readonly pauseCostCache = new Map<string, PauseCosts>();
   private sortedWorkers: PolicyWorker[] | undefined;
@@ -234,6 +237,7 @@ export class RoundState {
     this.times.indexed(worker);
     this.touch(worker);
     this.plan.load(worker, model, gpuLayers, reason, bytes);
+    this.startless.loaded(model);
     this.times.of(worker).hostUsed = undefined;
     const ready = this.times.bookLoad(worker, model, gpuLayers);
     this.times.openCopy(worker, model, ready);
@@ -245,6 +249,7 @@ export class RoundState {
     this.times.indexed(worker);
     this.touch(worker);
     this.plan.unload(worker, model, reason);
+    this.startless.released();
     this.times.of(worker).hostUsed = undefined;
     this.times.closeCopy(worker, model);
     this.copies.removeCopy(worker, model);
@@ -261,6 +266,7 @@ export class RoundState {
     this.times.indexed(worker);
     this.touch(worker);
     this.plan.reoffload(worker, model, gpuLayers, bytes, reason);
+    this.startless.released();
     this.times.of(worker).hostUsed = undefined;
     this.times.bookLoad(worker, model, gpuLayers);
   }
@@ -281,6 +287,7 @@ export class RoundState {
     this.touch(worker);
     this.ledger.preempt(run);
     this.plan.preempt(worker, run, path, reason, releaseSlot);
+    this.startless.released();
     this.times.release(worker, run, freedAt);
     this.refreshCapacity(worker);
   }

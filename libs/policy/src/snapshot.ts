@@ -105,6 +105,11 @@ export interface PolicySettings {
   batchFloorShare: number;
   /** A re-offload must promise at least this relative gain to happen (hysteresis). */
   reoffloadMinGain: number;
+  /**
+   * Waiting jobs that nothing can start this round get a predicted place in the queues up to
+   * this many per round (default DEFAULT_WAIT_ESTIMATES; the live scheduler passes its window).
+   */
+  waitEstimates?: number;
 }
 
 /** Everything `decide()` looks at; it reads no clock and does no I/O. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { WAIT_ESTIMATES_PER_ROUND } from './job-placer.js';
+import { DEFAULT_WAIT_ESTIMATES } from './job-placer.js';
 import { copy, gpuWorker, job, NOW, running, SMALL, snapshot } from './policy-test-fixtures.js';
 import { SensitivityPolicy } from './sensitivity-policy.js';
 
@@ -14,7 +14,7 @@ describe('SensitivityPolicy on a long window', () => {
     });
 
   test('estimates the first waiting jobs and lets the others wait without an estimate', () => {
-    const count = WAIT_ESTIMATES_PER_ROUND + 3;
+    const count = DEFAULT_WAIT_ESTIMATES + 3;
     const backlog = Array.from({ length: count }, (_, i) =>
       job(`b${i}`, SMALL, 'batch', NOW - count + i),
     );
@@ -26,24 +26,24 @@ describe('SensitivityPolicy on a long window', () => {
       backlog.map((_, i) => i + 1),
     );
     const estimated = d.waiting.filter((w) => w.estimatedStartAt !== undefined);
-    assert.equal(estimated.length, WAIT_ESTIMATES_PER_ROUND);
+    assert.equal(estimated.length, DEFAULT_WAIT_ESTIMATES);
     // Each estimated job queues behind the one before it on the single slot.
     for (let i = 1; i < estimated.length; i++) {
       assert.ok(estimated[i].estimatedStartAt! > estimated[i - 1].estimatedStartAt!);
     }
     assert.deepEqual(
-      d.waiting.slice(WAIT_ESTIMATES_PER_ROUND).map((w) => [w.jobId, w.reason]),
+      d.waiting.slice(DEFAULT_WAIT_ESTIMATES).map((w) => [w.jobId, w.reason]),
       [0, 1, 2].map((i) => [
-        `b${WAIT_ESTIMATES_PER_ROUND + i}`,
+        `b${DEFAULT_WAIT_ESTIMATES + i}`,
         'no free slot, memory or preemption can start it this round; behind the ' +
-          `${WAIT_ESTIMATES_PER_ROUND} waiting jobs the round estimates`,
+          `${DEFAULT_WAIT_ESTIMATES} waiting jobs the round estimates`,
       ]),
     );
   });
 
   test('a job that can still start is placed however far down the window it is', () => {
     // The idle slot is owed to batch work (its floor share), so the standard jobs can only wait.
-    const count = WAIT_ESTIMATES_PER_ROUND + 3;
+    const count = DEFAULT_WAIT_ESTIMATES + 3;
     const backlog = Array.from({ length: count }, (_, i) =>
       job(`s${i}`, SMALL, 'standard', NOW - count + i),
     );
