@@ -144,11 +144,13 @@ export class JobPlacer {
   /** Whether some loaded copy of the job's model has a slot it may take now (see onCopies). */
   private anyReadySlot(job: PolicyJob, takeFree: boolean): boolean {
     const r = this.round;
-    if (!takeFree || r.freeSlots === 0) return false;
-    return r.realCopies(job.model).some((worker) => {
+    if (!takeFree || r.freeSlots === 0 || r.startless.hasNoReadySlot(job.model)) return false;
+    const any = r.realCopies(job.model).some((worker) => {
       const loaded = r.plan.loadedModel(worker, job.model)!;
       return loaded.busySlots < loaded.slots && r.hasCapacity(worker);
     });
+    if (!any) r.startless.addNoReadySlot(job.model);
+    return any;
   }
 
   private apply(

@@ -15,30 +15,40 @@ export class StartlessModels {
   /** Loads of each model this round (a new copy has slots for its model's jobs). */
   private readonly loads = new Map<string, number>();
   /**
-   * Per model and free-slot right, the most urgent class rank found startless and the stamp then.
-   * A less urgent class has no more ways to start (it may preempt fewer jobs), and a job without
-   * the right to a free slot none that one with it lacks: one finding covers both.
+   * Per model, for jobs with and without the right to a free slot: the most urgent class rank
+   * found startless, and the stamp then. A less urgent class has no more ways to start (it may
+   * preempt fewer jobs), and a job without the right to a free slot none that one with it lacks:
+   * one finding covers both. Asked for every job of a long window, so no key is built.
    */
-  private readonly found = new Map<string, Finding>();
+  private readonly withFree = new Map<string, Finding>();
+  private readonly withoutFree = new Map<string, Finding>();
+  /** Models with no free slot on a loaded copy (batching looks for one per batch job). */
+  private readonly withoutReadySlot = new Map<string, Finding>();
 
   /** True when a job of `model` with these rights was found startless and nothing freed since. */
   has(model: string, rank: number, takeFree: boolean): boolean {
     const stamp = this.stamp(model);
-    const covers = (finding: Finding | undefined) =>
-      finding !== undefined && finding.stamp === stamp && finding.rank <= rank;
-    return (
-      covers(this.found.get(key(model, true))) ||
-      (!takeFree && covers(this.found.get(key(model, false))))
-    );
+    if (covers(this.withFree.get(model), rank, stamp)) return true;
+    return !takeFree && covers(this.withoutFree.get(model), rank, stamp);
   }
 
   /** Records that a job of `model` with these rights had no way to start now. */
   add(model: string, rank: number, takeFree: boolean): void {
     const stamp = this.stamp(model);
-    const at = key(model, takeFree);
-    const finding = this.found.get(at);
-    if (finding && finding.stamp === stamp && finding.rank <= rank) return;
-    this.found.set(at, { rank, stamp });
+    const findings = takeFree ? this.withFree : this.withoutFree;
+    if (covers(findings.get(model), rank, stamp)) return;
+    findings.set(model, { rank, releases: stamp.releases, loads: stamp.loads });
+  }
+
+  /** True when `model` was found with no free slot on a loaded copy and nothing freed since. */
+  hasNoReadySlot(model: string): boolean {
+    return covers(this.withoutReadySlot.get(model), 0, this.stamp(model));
+  }
+
+  /** Records that no loaded copy of `model` has a free slot a job may take now. */
+  addNoReadySlot(model: string): void {
+    const stamp = this.stamp(model);
+    this.withoutReadySlot.set(model, { rank: 0, releases: stamp.releases, loads: stamp.loads });
   }
 
   /** Something freed memory or slots (an unload, a re-offload, a preemption): forget everything. */
@@ -51,16 +61,30 @@ export class StartlessModels {
     this.loads.set(model, (this.loads.get(model) ?? 0) + 1);
   }
 
-  private stamp(model: string): string {
-    return `${this.releases}/${this.loads.get(model) ?? 0}`;
+  private stamp(model: string): Stamp {
+    STAMP.releases = this.releases;
+    STAMP.loads = this.loads.get(model) ?? 0;
+    return STAMP;
   }
 }
 
-interface Finding {
-  rank: number;
-  stamp: string;
+interface Stamp {
+  releases: number;
+  loads: number;
 }
 
-function key(model: string, takeFree: boolean): string {
-  return `${takeFree ? '+' : '-'}${model}`;
+interface Finding extends Stamp {
+  rank: number;
+}
+
+/** The stamp being compared (one object: no allocation per question). */
+const STAMP: Stamp = { releases: 0, loads: 0 };
+
+function covers(finding: Finding | undefined, rank: number, stamp: Stamp): boolean {
+  return (
+    finding !== undefined &&
+    finding.rank <= rank &&
+    finding.releases === stamp.releases &&
+    finding.loads === stamp.loads
+  );
 }
