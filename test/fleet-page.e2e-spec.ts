@@ -4,24 +4,12 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { FleetSnapshot } from '#switchyard/contracts';
+import { CHROMIUM, CHROMIUM_ARGS } from './support/chromium.js';
 import { FleetHarness } from './support/fleet-harness.js';
 import { makeTestModels } from './support/test-models.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const OUTPUT_DIR = resolve(process.env.TEST_OUTPUT_DIR || 'test-output');
 const ADMIN_KEY = 'sk-fleet-page-admin-0001';
-// Headless on a machine without network: no sandbox as root, no GPU, and none of chromium's own
-// background connections (each one is refused here and slows the start).
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 // Run in the page: how many pixels each chart canvas has painted.
 const INKED_PIXELS = `[...document.querySelectorAll('.chart canvas')].map((canvas) => {
   const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
