@@ -5,13 +5,16 @@
  * preempted but one slot on every 16th worker (the rounds that follow: a few actions, 10,000
  * jobs that wait). Every policy decides the same snapshots; prints p50/p99/max per policy and
  * each policy's p50 relative to lru's; `cpu p50` is the process's CPU time per decision, which other
- * load on a shared machine inflates less than the wall-clock figures.
+ * load on a shared machine inflates less than the wall-clock figures. Each snapshot is decided
+ * twice: with every waiting job in the backlog, and with what the live scheduler passes when that
+ * many jobs are queued — its window (SCHEDULER_WINDOW, 128), the most urgent jobs by class and age.
  *
  *   npm run bench:decide -- [--workers 256] [--models 64] [--jobs 10000] [--rounds 40]
  *                           [--policies sensitivity,lru,fifo] [--snapshots fresh,saturated]
+ *                           [--window 128]
  */
 import { parseArgs } from 'node:util';
-import { PRIORITY_CLASSES } from '#switchyard/contracts';
+import { classRank, PRIORITY_CLASSES } from '#switchyard/contracts';
 import {
   CostModel,
   DEVICE_CATALOG,
@@ -36,12 +39,14 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '40' },
     policies: { type: 'string', default: POLICY_NAMES.join(',') },
     snapshots: { type: 'string', default: 'fresh,saturated' },
+    window: { type: 'string', default: '128' },
   },
 });
 const WORKERS = Number(values.workers);
 const MODELS = Number(values.models);
 const JOBS = Number(values.jobs);
 const ROUNDS = Number(values.rounds);
+const WINDOW = Number(values.window);
 const CONTEXT = 4096;
 
 // A small seeded generator, so every run decides the same snapshot.
@@ -183,13 +188,39 @@ function buildSnapshot(saturated: boolean): FleetSnapshot {
   return snapshot;
 }
 
+/** The live scheduler's window over the snapshot's backlog: interactive, standard, batch; oldest first. */
+function windowOf(snapshot: FleetSnapshot): FleetSnapshot {
+  const backlog = [...snapshot.backlog]
+    .sort(
+      (a, b) =>
+        classRank(a.priority) - classRank(b.priority) ||
+        a.submittedAt - b.submittedAt ||
+        a.id.localeCompare(b.id),
+    )
+    .slice(0, WINDOW);
+  return { ...snapshot, backlog, settings: { ...snapshot.settings!, waitEstimates: WINDOW } };
+}
+
 console.log(
   `${WORKERS} workers × ${MODELS} models × ${JOBS} waiting jobs, ${ROUNDS} rounds after 3 warm-ups`,
 );
 for (const kind of values.snapshots.split(',')) {
-  const snapshot = buildSnapshot(kind === 'saturated');
-  const free = snapshot.workers.reduce((sum, w) => sum + w.maxConcurrentJobs - w.running.length, 0);
-  console.log(`\n${kind}: ${free} free slots`);
+  const whole = buildSnapshot(kind === 'saturated');
+  const free = whole.workers.reduce((sum, w) => sum + w.maxConcurrentJobs - w.running.length, 0);
+  for (const [label, snapshot] of [
+    [`${kind}: ${free} free slots, all ${JOBS} waiting jobs`, whole],
+    [
+      `${kind}: ${free} free slots, the window of ${WINDOW} the live scheduler passes`,
+      windowOf(whole),
+    ],
+  ] as const) {
+    console.log(`\n${label}`);
+    decideRounds(snapshot);
+  }
+}
+
+/** Decides the snapshot ROUNDS times per policy and prints a row per policy. */
+function decideRounds(snapshot: FleetSnapshot): void {
   console.log(
     ['policy', 'p50 ms', 'p99 ms', 'max ms', 'cpu p50', 'actions', 'p50 / lru'].join('\t'),
   );
