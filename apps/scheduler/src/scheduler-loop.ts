@@ -13,7 +13,6 @@ import {
   type JobProgress,
   type JobResult,
   type SchedulerCommand,
-  type WorkerCommand,
   type WorkerState,
 } from '#switchyard/contracts';
 import {
@@ -34,6 +33,7 @@ import type {
   SchedulingPolicy,
   WaitReason,
 } from '#switchyard/policy';
+import { ActionSender } from './action-sender.js';
 import { FleetView } from './fleet-view.js';
 import { JobWindow, type HeldJob } from './job-window.js';
 import { kvStateHolder } from './kv-state-holder.js';
@@ -85,6 +85,7 @@ export class SchedulerLoop {
   private stopped = false;
   private readonly outcomes?: QueueOutcomes;
   private readonly journal: RoundJournal;
+  private readonly actions: ActionSender;
   lastDecision?: DecisionStats;
 
   constructor(
@@ -113,6 +114,15 @@ export class SchedulerLoop {
     const sla = new SlaLedger(redis, this.keys);
     if (metrics) this.outcomes = new QueueOutcomes(metrics, this.queue, this.logger, sla);
     this.journal = new RoundJournal(redis, this.keys, this.queue);
+    this.actions = new ActionSender(
+      redis,
+      this.keys,
+      this.window,
+      this.fleet,
+      env.CONTEXT_SIZE,
+      this.logger,
+      metrics,
+    );
   }
 
   /** Runs rounds until stop() is called or `stillLeader` says the lock was lost. */
@@ -173,7 +183,7 @@ export class SchedulerLoop {
       snapshot.backlog.map((j) => j.priority),
       (jobId) => heartbeats.flatMap((h) => h.running).find((r) => r.jobId === jobId)?.priority,
     );
-    for (const action of decision.actions) await this.apply(action);
+    for (const action of decision.actions) await this.actions.apply(action);
     await this.explainWaiting(decision.waiting);
     const held = this.window.jobs().map((h) => h.job.data.priority);
     await this.journal
@@ -252,68 +262,6 @@ export class SchedulerLoop {
     };
   }
 
-  private async apply(action: Action): Promise<void> {
-    this.logger.debug(
-      `${action.type} ${'jobId' in action ? action.jobId : action.model} → ${action.workerId}: ${action.reason}`,
-    );
-    switch (action.type) {
-      case 'load':
-        return this.send(action.workerId, {
-          type: 'load',
-          model: action.model,
-          gpuLayers: action.gpuLayers,
-          contextSize: action.contextSize,
-          slots: action.slots,
-        });
-      case 'unload':
-        return this.send(action.workerId, { type: 'unload', model: action.model });
-      case 'reoffload':
-        // A load at another level reloads the model in place (the worker refuses while it is busy).
-        return this.send(action.workerId, {
-          type: 'load',
-          model: action.model,
-          gpuLayers: action.gpuLayers,
-          contextSize: this.env.CONTEXT_SIZE,
-          slots: this.fleet.slotsOf(action.workerId, action.model),
-        });
-      case 'preempt':
-        return this.send(action.workerId, {
-          type: 'preempt',
-          jobId: action.jobId,
-          reason: action.reason,
-        });
-      case 'dispatch': {
-        const held = this.window.take(action.jobId);
-        if (!held) return;
-        const progress: JobProgress = {
-          phase: 'scheduled',
-          workerId: action.workerId,
-          reason: action.reason,
-          updatedAt: Date.now(),
-        };
-        await held.job.updateProgress(progress as unknown as object);
-        this.metrics?.recordDispatch(action.jobId, {
-          priority: held.job.data.priority,
-          model: action.model,
-        });
-        return this.send(action.workerId, {
-          type: 'run',
-          jobId: action.jobId,
-          lockToken: held.token,
-          model: action.model,
-          priority: held.job.data.priority,
-          dispatchedAt: Date.now(),
-        });
-      }
-    }
-  }
-
-  private async send(workerId: string, command: WorkerCommand): Promise<void> {
-    const stream = new MessageStream<WorkerCommand>(this.redis, this.keys.workerCommands(workerId));
-    const id = await stream.send(command);
-    this.fleet.recordSent(workerId, id, command);
-  }
-
   /** Writes each waiting job's reason, position and estimated start into its progress when they changed. */
   private async explainWaiting(waiting: WaitReason[]): Promise<void> {
     await Promise.all(
@@ -377,12 +325,12 @@ export class SchedulerLoop {
     if (held) return this.cancelHeld(held);
     const workerId = this.fleet.workerOf(command.jobId);
     if (workerId) {
-      await this.send(workerId, { type: 'cancel', jobId: command.jobId });
+      await this.actions.send(workerId, { type: 'cancel', jobId: command.jobId });
     } else {
       // Not ours yet (still in the queue) or on a worker we have not seen: tell every worker;
       // the cancel marker stops it when it is fetched.
       for (const w of await this.registry.list()) {
-        await this.send(w.id, { type: 'cancel', jobId: command.jobId });
+        await this.actions.send(w.id, { type: 'cancel', jobId: command.jobId });
       }
     }
   }
@@ -393,7 +341,7 @@ export class SchedulerLoop {
     // The worker keeping its KV state for a resume can delete it now (its sweep would, later).
     const holder = held.job.data.checkpoint?.kvState?.workerId;
     if (holder && this.fleet.isLive(holder)) {
-      await this.send(holder, { type: 'cancel', jobId: held.job.id! });
+      await this.actions.send(holder, { type: 'cancel', jobId: held.job.id! });
     }
     const progress: JobProgress = { phase: 'cancelled', updatedAt: Date.now() };
     await held.job.updateProgress(progress as unknown as object);
