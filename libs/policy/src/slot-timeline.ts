@@ -14,9 +14,20 @@ export class SlotTimeline {
     const free = Math.max(0, slots - busyUntil.length);
     this.times = new Array<number>(free).fill(from);
     if (busyUntil.length === 0) return;
-    const ends = busyUntil.slice().sort((a, b) => a - b);
+    // A worker runs a handful of jobs: insertion in order, no sorted copy (a round builds a
+    // timeline for every worker and copy it looks at).
+    const times = this.times;
+    for (const end of busyUntil) {
+      let at = times.length;
+      times.push(end);
+      while (at > free && times[at - 1] > end) {
+        times[at] = times[at - 1];
+        at--;
+      }
+      times[at] = end;
+    }
     // More jobs than slots (the cap was lowered): a slot frees only when the excess has left.
-    for (const end of ends.slice(-slots)) this.times.push(end);
+    if (times.length > slots) times.splice(free, times.length - slots);
   }
 
   /** When the first slot is free; Infinity when there are none. */
