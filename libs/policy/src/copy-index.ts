@@ -13,6 +13,8 @@ export class CopyIndex {
   private placeOf: Map<PolicyWorker, number> | undefined;
   /** Whether every model in a registry has its list. */
   private allListed = false;
+  /** See sharedRegistry (undefined until asked). */
+  private shared: { live: PolicyWorker[]; models: Set<string> } | null | undefined;
   private readonly servable = new Map<PolicyWorker, Set<string>>();
   private readonly copies = new Map<string, Set<PolicyWorker>>();
   private readonly copyLists = new Map<string, PolicyWorker[]>();
@@ -23,6 +25,8 @@ export class CopyIndex {
 
   /** Live workers that can serve `model`, by id. */
   candidates(model: string): readonly PolicyWorker[] {
+    const shared = this.sharedRegistry();
+    if (shared) return shared.models.has(model) ? shared.live : NONE;
     let list = this.candidateLists.get(model);
     if (!list) {
       if (this.allListed) return NONE;
@@ -36,44 +40,53 @@ export class CopyIndex {
     return list;
   }
 
-  /**
-   * Every model's candidates in one pass over the registries: once a round has asked about a
-   * few models it is likely to ask about many (a long window), and a registry search per model
-   * and worker then cost a millisecond a round. A model every live worker serves (the usual
-   * fleet) shares one list of them: 64 copies of a 256-worker list were a tenth of what a
-   * 128-job round on such a fleet allocated.
-   */
-  private listAll(): void {
-    const live = this.byId().filter((worker) => !worker.draining);
-    const counts = new Map<string, number>();
-    for (const worker of live) {
-      for (const name of worker.models) counts.set(name, (counts.get(name) ?? 0) + 1);
-    }
-    const lists = new Map<string, PolicyWorker[]>();
-    for (const worker of live) {
-      for (const name of worker.models) {
-        // A registry may name a model twice: counted twice, so not taken as served by all.
-        if (counts.get(name) === live.length) continue;
-        const list = lists.get(name);
-        if (!list) lists.set(name, [worker]);
-        else if (list.at(-1) !== worker) list.push(worker);
-      }
-    }
-    for (const [name, count] of counts) {
-      if (this.candidateLists.has(name)) continue;
-      this.candidateLists.set(name, count === live.length ? live : lists.get(name)!);
-    }
-    this.allListed = true;
-  }
-
   /** Whether the worker has `model` in its registry. */
   serves(worker: PolicyWorker, model: string): boolean {
+    const shared = this.sharedRegistry();
+    if (shared && !worker.draining) return shared.models.has(model);
     let models = this.servable.get(worker);
     if (!models) {
       models = new Set(worker.models);
       this.servable.set(worker, models);
     }
     return models.has(model);
+  }
+
+  /**
+   * The live workers and their registry when every live worker has the same one (the usual
+   * fleet: the same models directory everywhere), else null. Then every model's candidates are
+   * one list: on 256 workers and 64 models, listing them per model was a tenth of a round.
+   */
+  private sharedRegistry(): { live: PolicyWorker[]; models: Set<string> } | null {
+    if (this.shared === undefined) {
+      const live = this.byId().filter((w) => !w.draining);
+      const first = live[0]?.models;
+      const same =
+        first !== undefined && live.every((w) => w.models === first || sameList(w.models, first));
+      this.shared = same ? { live, models: new Set(first) } : null;
+    }
+    return this.shared;
+  }
+
+  /**
+   * Every model's candidates in one pass over the registries: once a round has asked about a
+   * few models it is likely to ask about many (a long window), and a registry search per model
+   * and worker then cost a millisecond a round.
+   */
+  private listAll(): void {
+    const lists = new Map<string, PolicyWorker[]>();
+    for (const worker of this.byId()) {
+      if (worker.draining) continue;
+      for (const name of worker.models) {
+        const list = lists.get(name);
+        if (!list) lists.set(name, [worker]);
+        else if (list.at(-1) !== worker) list.push(worker);
+      }
+    }
+    for (const [name, list] of lists) {
+      if (!this.candidateLists.has(name)) this.candidateLists.set(name, list);
+    }
+    this.allListed = true;
   }
 
   /** Live workers holding a loaded copy of `model`, by id. */
@@ -144,3 +157,10 @@ export class CopyIndex {
 }
 
 const NONE: readonly PolicyWorker[] = [];
+
+/** True when both registries list the same models in the same order. */
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
