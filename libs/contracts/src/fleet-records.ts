@@ -37,8 +37,11 @@ export interface QueueDepthSample {
   tokensPerSecond: number;
 }
 
-/** Completed jobs of one class that met or missed its SLA, since the fleet's keys were made. */
+/** Completed jobs of one class that met or missed its SLA. */
 export interface SlaCounts {
   met: number;
   missed: number;
 }
+
+/** Minutes of completions the recent SLA figures cover (the fleet page's tiles). */
+export const SLA_RECENT_MINUTES = 15;

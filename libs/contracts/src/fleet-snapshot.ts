@@ -45,10 +45,20 @@ export interface FleetSnapshot {
     /** How often the scheduler samples (ms). */
     sampleEveryMs: number;
   };
-  /** Completed jobs per class that met or missed the class SLA; attainment = met / both. */
-  sla: Record<PriorityClass, SlaCounts & { attainment: number | null }>;
+  /**
+   * Completed jobs per class that met or missed the class SLA since the fleet's keys were made,
+   * and in `recent` those of the last `slaRecentMinutes` minutes; attainment = met / both.
+   */
+  sla: Record<PriorityClass, SlaAttainment & { recent: SlaAttainment }>;
+  /** Minutes the `recent` SLA figures cover. */
+  slaRecentMinutes: number;
   /** The scheduler's latest applied actions with their reasons, newest first. */
   decisions: DecisionRecord[];
   /** The first waiting jobs in the scheduler's order (by class, then placement), with reasons. */
   waiting: WaitingJob[];
+}
+
+/** Met and missed with their attainment (met / both; null before any completion). */
+export interface SlaAttainment extends SlaCounts {
+  attainment: number | null;
 }

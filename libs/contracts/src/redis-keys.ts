@@ -55,6 +55,11 @@ export class RedisKeys {
     return `${this.prefix}:sla:${priority}`;
   }
 
+  /** Hash of the SLA outcomes of one class completed in one minute (minutes since the epoch). */
+  slaOutcomesInMinute(priority: string, minute: number): string {
+    return `${this.prefix}:sla:${priority}:minute:${minute}`;
+  }
+
   /** Marker that a job's cancellation was asked for. */
   cancelRequest(jobId: string): string {
     return `${this.prefix}:cancel:${jobId}`;

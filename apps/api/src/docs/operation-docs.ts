@@ -399,10 +399,26 @@ export const OPERATION_DOCS: Record<string, OperationDoc> = {
             sampleEveryMs: 2000,
           },
           sla: {
-            interactive: { met: 97, missed: 1, attainment: 0.9898 },
-            standard: { met: 12, missed: 0, attainment: 1 },
-            batch: { met: 0, missed: 0, attainment: null },
+            interactive: {
+              met: 97,
+              missed: 1,
+              attainment: 0.9898,
+              recent: { met: 31, missed: 0, attainment: 1 },
+            },
+            standard: {
+              met: 12,
+              missed: 0,
+              attainment: 1,
+              recent: { met: 4, missed: 0, attainment: 1 },
+            },
+            batch: {
+              met: 0,
+              missed: 0,
+              attainment: null,
+              recent: { met: 0, missed: 0, attainment: null },
+            },
           },
+          slaRecentMinutes: 15,
           decisions: [
             {
               at: 1764288001800,

@@ -97,14 +97,24 @@ describe('fleet snapshot mapping', () => {
   it('computes attainment per class, none before a completion', () => {
     assert.deepEqual(
       withAttainment({
-        interactive: { met: 3, missed: 1 },
-        standard: { met: 0, missed: 0 },
-        batch: { met: 0, missed: 2 },
+        interactive: { total: { met: 3, missed: 1 }, recent: { met: 1, missed: 0 } },
+        standard: { total: { met: 0, missed: 0 }, recent: { met: 0, missed: 0 } },
+        batch: { total: { met: 0, missed: 2 }, recent: { met: 0, missed: 1 } },
       }),
       {
-        interactive: { met: 3, missed: 1, attainment: 0.75 },
-        standard: { met: 0, missed: 0, attainment: null },
-        batch: { met: 0, missed: 2, attainment: 0 },
+        interactive: {
+          met: 3,
+          missed: 1,
+          attainment: 0.75,
+          recent: { met: 1, missed: 0, attainment: 1 },
+        },
+        standard: {
+          met: 0,
+          missed: 0,
+          attainment: null,
+          recent: { met: 0, missed: 0, attainment: null },
+        },
+        batch: { met: 0, missed: 2, attainment: 0, recent: { met: 0, missed: 1, attainment: 0 } },
       },
     );
   });

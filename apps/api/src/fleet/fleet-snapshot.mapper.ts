@@ -3,6 +3,7 @@ import {
   type FleetSnapshot,
   type FleetWorker,
   type PriorityClass,
+  type SlaAttainment,
   type SlaCounts,
   type WaitingJob,
   type WorkerState,
@@ -71,14 +72,19 @@ export function readPublishedStatus(status: unknown): PublishedStatus {
   };
 }
 
-/** Met and missed per class with their attainment (null before any completion). */
-export function withAttainment(counts: Record<PriorityClass, SlaCounts>): FleetSnapshot['sla'] {
+/** Met and missed per class, in total and recently, with their attainment (null before any completion). */
+export function withAttainment(
+  readings: Record<PriorityClass, { total: SlaCounts; recent: SlaCounts }>,
+): FleetSnapshot['sla'] {
   const sla = {} as FleetSnapshot['sla'];
   for (const c of PRIORITY_CLASSES) {
-    const { met, missed } = counts[c];
-    sla[c] = { met, missed, attainment: met + missed === 0 ? null : met / (met + missed) };
+    sla[c] = { ...attainment(readings[c].total), recent: attainment(readings[c].recent) };
   }
   return sla;
+}
+
+function attainment({ met, missed }: SlaCounts): SlaAttainment {
+  return { met, missed, attainment: met + missed === 0 ? null : met / (met + missed) };
 }
 
 /**

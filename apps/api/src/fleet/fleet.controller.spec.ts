@@ -152,6 +152,8 @@ describe('FleetController', () => {
     ]);
     const sla = new SlaLedger(ctx.redis, ctx.keys);
     for (const met of [true, true, true, false]) await sla.record('interactive', met);
+    // An hour ago: in the totals, not in the recent window.
+    await sla.record('interactive', false, now - 3_600_000);
   });
 
   after(async () => {
@@ -183,8 +185,19 @@ describe('FleetController', () => {
     );
     assert.deepEqual(body.queue.waiting, { interactive: 0, standard: 1, batch: 2 });
     assert.equal(body.queue.sampleEveryMs, 2_000);
-    assert.deepEqual(body.sla.interactive, { met: 3, missed: 1, attainment: 0.75 });
-    assert.deepEqual(body.sla.batch, { met: 0, missed: 0, attainment: null });
+    assert.deepEqual(body.sla.interactive, {
+      met: 3,
+      missed: 2,
+      attainment: 0.6,
+      recent: { met: 3, missed: 1, attainment: 0.75 },
+    });
+    assert.deepEqual(body.sla.batch, {
+      met: 0,
+      missed: 0,
+      attainment: null,
+      recent: { met: 0, missed: 0, attainment: null },
+    });
+    assert.equal(body.slaRecentMinutes, 15);
     assert.deepEqual(
       body.decisions.map((d) => [d.type, d.reason]),
       [

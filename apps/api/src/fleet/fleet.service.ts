@@ -4,6 +4,7 @@ import {
   PRIORITY_CLASSES,
   QUEUE_DEPTH_SAMPLE_MS,
   RedisKeys,
+  SLA_RECENT_MINUTES,
   type DecisionRecord,
   type FleetSnapshot,
   type PerClass,
@@ -59,7 +60,7 @@ export class FleetService {
       this.workers.fleet(),
       this.depth.since(from - CLOCK_SLACK_MS),
       this.depth.latest(1),
-      this.sla.read(),
+      this.sla.read(at),
       this.decisions.latest(DECISIONS_SHOWN),
     ]);
     const status = readPublishedStatus(fleet.scheduler.status);
@@ -80,6 +81,7 @@ export class FleetService {
         sampleEveryMs: QUEUE_DEPTH_SAMPLE_MS,
       },
       sla: withAttainment(sla),
+      slaRecentMinutes: SLA_RECENT_MINUTES,
       decisions: decisions.map((d) => d.message),
       waiting: fleet.scheduler.leader ? await this.waitingJobs(status.waiting) : [],
     };

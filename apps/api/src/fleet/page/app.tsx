@@ -20,7 +20,7 @@ export function App() {
         <QueueCharts samples={samples} />
         {snapshot && (
           <>
-            <SlaPanel sla={snapshot.sla} />
+            <SlaPanel sla={snapshot.sla} minutes={snapshot.slaRecentMinutes} />
             <h2 class="section">Workers</h2>
             <div class="workers">
               {snapshot.workers.length === 0 && (
