@@ -98,7 +98,9 @@ export function wouldMissSla(context: JobContext, options: readonly PlanOption[]
 /**
  * The choice for a job that would miss its SLA: the cheapest option that meets it (pausing a
  * lower-class job, shrinking or evicting idle models, by the time each costs others); when none
- * does, the one that finishes soonest counting its cost.
+ * does, the one that finishes soonest counting its cost, without preempting anyone: a pause
+ * would only move the miss onto its victim (on hetero-8-overload a quarter of the preemptions
+ * were for jobs already late, and the standard jobs they paused missed their SLA in turn).
  */
 export function chooseUrgent(
   context: JobContext,
@@ -109,7 +111,7 @@ export function chooseUrgent(
     (o) => !isHarmless(o) && meetsTargets(context, o),
     (a, b) => a.harmMs - b.harmMs || tieBreak(a, b),
   );
-  return meeting ?? least(options, () => true, tieBreak);
+  return meeting ?? least(options, (o) => !isPreemptive(o), tieBreak);
 }
 
 /** The best option on another worker than `chosen`: what it was compared with, for reasons. */

@@ -70,4 +70,28 @@ describe('SensitivityPolicy, lessons from the simulator', () => {
     const d = policy.decide(snapshot([shared, alone], [job('i1', SMALL, 'interactive')]));
     assert.deepEqual(summary(d.actions), ['dispatch i1→l4-b']);
   });
+
+  test('no job is preempted for a job that misses its SLA anyway', () => {
+    // i1 was submitted 3 s ago: its 2 s first-token target is gone whatever the round does.
+    // Pausing s1 would only make the standard job late too; on hetero-8-overload a quarter of
+    // the preemptions were of this kind, and the standard jobs they paused missed their SLA.
+    const g1 = gpuWorker('g1', 'h100-sxm', {
+      maxConcurrentJobs: 1,
+      loaded: [copy(SMALL, 17, { busySlots: 1 })],
+      running: [running('s1', SMALL, 'standard', { maxTokens: 6_000 })],
+    });
+    const noFloor = { batchFloorShare: 0 };
+    const late = policy.decide(
+      snapshot([g1], [job('i1', SMALL, 'interactive', NOW - 3_000)], noFloor),
+    );
+    assert.deepEqual(summary(late.actions), []);
+    assert.equal(late.waiting.length, 1);
+    assert.match(
+      late.waiting[0].reason,
+      /^waits for a slot of small on g1 .*; misses its SLA \(first token within -1\.0 s\): no preemption would meet it, and none is made for a job that misses anyway$/,
+    );
+    // Submitted now, the same job meets its target by pausing s1.
+    const onTime = policy.decide(snapshot([g1], [job('i1', SMALL, 'interactive')], noFloor));
+    assert.deepEqual(summary(onTime.actions), ['preempt s1 keep-kv←g1']);
+  });
 });
