@@ -162,6 +162,7 @@ export class PlacementOptions {
       note,
       restoresKvMs: restore ? costs.restoreMs(job, gpuLayers) : undefined,
       evicts: undefined,
+      partialLoad: kind === 'load' && gpuLayers < costs.top,
     };
   }
 

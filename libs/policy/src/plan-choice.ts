@@ -26,14 +26,17 @@ export function meetsTargets(context: JobContext, option: PlanOption): boolean {
  * Tier of an option under the normal rules (0 best). Interactive and standard work goes where it
  * meets its SLA and finishes soonest. Batch work fills the rest: it takes a free slot or free
  * memory that meets its deadline before it waits for a faster device, within BATCH_PATIENCE of
- * `bestFinishAt`, the soonest finish of any harmless option.
+ * `bestFinishAt`, the soonest finish of any harmless option. A load partially offloaded is not
+ * such a fill: the slow copy stays for the jobs after this one (on batch-flood-wide about one
+ * load in eight was such a copy, some at 6 of 33 layers, and the flood drained 5 minutes
+ * later); batch work takes it only like any other option, by its finish.
  */
 export function normalTier(context: JobContext, option: PlanOption, bestFinishAt: number): number {
   const meets = meetsTargets(context, option);
   if (context.job.priority !== 'batch') return meets ? (onCopy(option) ? 0 : 1) : 2;
   const patient =
     option.finishAt - context.now <= BATCH_PATIENCE * Math.max(0, bestFinishAt - context.now);
-  if (meets && isHarmless(option) && option.dispatchNow && patient) return 0;
+  if (meets && isHarmless(option) && option.dispatchNow && patient && !option.partialLoad) return 0;
   return meets ? 1 : 2;
 }
 

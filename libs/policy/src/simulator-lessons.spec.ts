@@ -94,4 +94,24 @@ describe('SensitivityPolicy, lessons from the simulator', () => {
     const onTime = policy.decide(snapshot([g1], [job('i1', SMALL, 'interactive')], noFloor));
     assert.deepEqual(summary(onTime.actions), ['preempt s1 keep-kv←g1']);
   });
+
+  test('a batch job does not load a partially offloaded copy to avoid a short wait', () => {
+    // l4 has room for big at 30 of 33 layers only; h100's full copy of big frees its slot in
+    // 4.7 s. The partial load would finish b1 in 20.8 s against 5.6 s, within batch patience
+    // (4×), but the slow copy stays for every job of big after it: on batch-flood-wide about
+    // one load in eight was such a copy, loaded for one batch job and kept for the flood.
+    const l4 = gpuWorker('l4', 'l4', { memoryBudgetBytes: 8 * GB });
+    const h100 = gpuWorker('h100', 'h100-sxm', {
+      loaded: [copy(BIG, 33, { busySlots: 1 })],
+      running: [running('r1', BIG, 'batch')],
+    });
+    const d = policy.decide(snapshot([h100, l4], [job('b1', BIG, 'batch')]));
+    assert.deepEqual(summary(d.actions), []);
+    assert.equal(d.waiting.length, 1);
+    assert.match(d.waiting[0].reason, /^waits for a slot of big on h100/);
+    // With room for a full copy, the idle L4 is used at once.
+    const roomy = gpuWorker('l4', 'l4', { memoryBudgetBytes: 20 * GB });
+    const full = policy.decide(snapshot([h100, roomy], [job('b1', BIG, 'batch')]));
+    assert.deepEqual(summary(full.actions), ['load big@33→l4', 'dispatch b1→l4']);
+  });
 });
