@@ -13,9 +13,11 @@ export interface JobContext {
 /**
  * Batch work takes an idle slot rather than queue for a faster device, unless that slot runs it
  * more than this many times slower than the best queue: idle capacity is used, but a job does not
- * spend minutes on a CPU that a GPU would finish in seconds after a short wait.
+ * spend minutes on a CPU that a GPU would finish in seconds after a short wait. Was 4: on the
+ * overloaded scenarios batch jobs then held slow devices 2–4× longer than a short wait for a fast
+ * one, and the last of them set the makespan (batch-flood-wide drained 2.1 min sooner at 2).
  */
-export const BATCH_PATIENCE = 4;
+export const BATCH_PATIENCE = 2;
 
 /** True when the option meets the job's SLA. */
 export function meetsTargets(context: JobContext, option: PlanOption): boolean {

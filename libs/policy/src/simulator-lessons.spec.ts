@@ -97,21 +97,45 @@ describe('SensitivityPolicy, lessons from the simulator', () => {
 
   test('a batch job does not load a partially offloaded copy to avoid a short wait', () => {
     // l4 has room for big at 30 of 33 layers only; h100's full copy of big frees its slot in
-    // 4.7 s. The partial load would finish b1 in 20.8 s against 5.6 s, within batch patience
-    // (4×), but the slow copy stays for every job of big after it: on batch-flood-wide about
-    // one load in eight was such a copy, loaded for one batch job and kept for the flood.
+    // about 13 s. The partial load would finish b1 in 20.8 s, within batch patience, but the
+    // slow copy stays for every job of big after it: on batch-flood-wide about one load in
+    // eight was such a copy, loaded for one batch job and kept for the flood.
     const l4 = gpuWorker('l4', 'l4', { memoryBudgetBytes: 8 * GB });
     const h100 = gpuWorker('h100', 'h100-sxm', {
       loaded: [copy(BIG, 33, { busySlots: 1 })],
-      running: [running('r1', BIG, 'batch')],
+      running: [running('r1', BIG, 'batch', { maxTokens: 4_000 })],
     });
     const d = policy.decide(snapshot([h100, l4], [job('b1', BIG, 'batch')]));
     assert.deepEqual(summary(d.actions), []);
     assert.equal(d.waiting.length, 1);
-    assert.match(d.waiting[0].reason, /^waits for a slot of big on h100/);
+    assert.match(d.waiting[0].reason, /^waits for a slot of big on h100 in 1\d\.\d s/);
     // With room for a full copy, the idle L4 is used at once.
     const roomy = gpuWorker('l4', 'l4', { memoryBudgetBytes: 20 * GB });
     const full = policy.decide(snapshot([h100, roomy], [job('b1', BIG, 'batch')]));
     assert.deepEqual(summary(full.actions), ['load big@33→l4', 'dispatch b1→l4']);
+  });
+
+  test('a batch job waits for a fast device rather than run 2.5× slower on an idle one', () => {
+    // l4's copy of big is idle: b1 would finish there in 8.4 s; h100's copy frees its slot soon
+    // and finishes b1 in 3.3 s. On the overloaded scenarios such jobs, taken within a patience
+    // of 4×, held the slow devices and the last of them set the makespan.
+    const l4 = gpuWorker('l4', 'l4', { loaded: [copy(BIG, 33)] });
+    const h100 = gpuWorker('h100', 'h100-sxm', {
+      loaded: [copy(BIG, 33, { busySlots: 1 })],
+      running: [running('r1', BIG, 'batch', { generatedTokens: 1_500 })],
+    });
+    const d = policy.decide(snapshot([h100, l4], [job('b1', BIG, 'batch')]));
+    assert.deepEqual(summary(d.actions), []);
+    assert.match(
+      d.waiting[0].reason,
+      /^waits for a slot of big on h100 in 2\.3 s: finish 3\.3 s vs 8\.4 s on l4$/,
+    );
+    // Within 2× (r1 further from its end), the idle copy takes it.
+    const busier = gpuWorker('h100', 'h100-sxm', {
+      loaded: [copy(BIG, 33, { busySlots: 1 })],
+      running: [running('r1', BIG, 'batch', { generatedTokens: 1_000 })],
+    });
+    const used = policy.decide(snapshot([busier, l4], [job('b1', BIG, 'batch')]));
+    assert.deepEqual(summary(used.actions), ['dispatch b1→l4']);
   });
 });
