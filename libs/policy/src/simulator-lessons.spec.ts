@@ -138,4 +138,34 @@ describe('SensitivityPolicy, lessons from the simulator', () => {
     const used = policy.decide(snapshot([busier, l4], [job('b1', BIG, 'batch')]));
     assert.deepEqual(summary(used.actions), ['dispatch b1→l4']);
   });
+
+  test('a job counts the time it takes from the jobs decoding beside it', () => {
+    // On h100, s1 would open a stream beside r1's batch of big and finish in 513 ms (605 ms
+    // alone on l40s), but r1 loses about that much device time: processor sharing charges every
+    // job beside a new stream. On hetero-8-overload, jobs spread over many copies per worker
+    // (3–4 streams for 8 jobs) and each copy decoded small batches.
+    const h100 = gpuWorker('h100', 'h100-sxm', {
+      maxConcurrentJobs: 4,
+      loaded: [copy(SMALL, 17, { slots: 2 }), copy(BIG, 33, { slots: 2, busySlots: 1 })],
+      running: [running('r1', BIG, 'batch')],
+    });
+    const l40s = gpuWorker('l40s', 'l40s', { loaded: [copy(SMALL, 17)] });
+    const noFloor = { batchFloorShare: 0 };
+    const d = policy.decide(snapshot([h100, l40s], [job('s1', SMALL, 'standard')], noFloor));
+    assert.deepEqual(summary(d.actions), ['dispatch s1→l40s']);
+    assert.match(d.actions[0].reason, /^l40s: predicted finish 605 ms vs 513 ms on h100;/);
+    // Joining a batch of its own model there costs r1 nothing: the h100 takes it.
+    const batching = gpuWorker('h100', 'h100-sxm', {
+      maxConcurrentJobs: 4,
+      loaded: [
+        copy(SMALL, 17, { slots: 2, busySlots: 1 }),
+        copy(BIG, 33, { slots: 2, busySlots: 1 }),
+      ],
+      running: [running('r1', BIG, 'batch'), running('r2', SMALL, 'batch')],
+    });
+    const joined = policy.decide(
+      snapshot([batching, l40s], [job('s1', SMALL, 'standard')], noFloor),
+    );
+    assert.deepEqual(summary(joined.actions), ['dispatch s1→h100']);
+  });
 });
