@@ -226,7 +226,7 @@ export class JobPlacer {
     const r = this.round;
     const sla = describeSla(context.targets, r.now);
     const why = r.ledger.anyVictimFor(classRank(context.job.priority))
-      ? 'no preemption would start it sooner'
+      ? 'no preemption would meet it, and none is made for a job that misses anyway'
       : 'no lower-class job may be preempted (class, preemption cap or batch floor)';
     return `; misses its SLA (${sla}): ${why}`;
   }

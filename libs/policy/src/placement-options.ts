@@ -159,6 +159,9 @@ export class PlacementOptions {
     const restore = steps.length === 0 && r.restoresKv(job, worker);
     const share = r.shareOn(worker, job.model, startAt);
     const { firstTokenMs, runMs } = costs.jobMs(job, gpuLayers, restore, share);
+    // A stream of its own takes its device time from every job decoding beside it (processor
+    // sharing: each is delayed by about that time); joining its copy's batch costs them little.
+    const slowed = r.times.slowedBy(worker, job.model, startAt);
     return {
       kind,
       worker,
@@ -166,13 +169,14 @@ export class PlacementOptions {
       startAt,
       firstTokenAt: startAt + firstTokenMs,
       finishAt: startAt + runMs,
-      harmMs,
+      harmMs: slowed === 0 ? harmMs : harmMs + (slowed * runMs) / share.decode,
       steps,
       dispatchNow,
       virtual: undefined,
       note,
       restoresKvMs: restore ? costs.restoreMs(job, gpuLayers) : undefined,
       evicts: undefined,
+      partialLoad: kind === 'load' && gpuLayers < costs.top,
     };
   }
 

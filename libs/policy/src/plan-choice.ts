@@ -13,9 +13,11 @@ export interface JobContext {
 /**
  * Batch work takes an idle slot rather than queue for a faster device, unless that slot runs it
  * more than this many times slower than the best queue: idle capacity is used, but a job does not
- * spend minutes on a CPU that a GPU would finish in seconds after a short wait.
+ * spend minutes on a CPU that a GPU would finish in seconds after a short wait. Was 4: on the
+ * overloaded scenarios batch jobs then held slow devices 2–4× longer than a short wait for a fast
+ * one, and the last of them set the makespan (batch-flood-wide drained 2.1 min sooner at 2).
  */
-export const BATCH_PATIENCE = 4;
+export const BATCH_PATIENCE = 2;
 
 /** True when the option meets the job's SLA. */
 export function meetsTargets(context: JobContext, option: PlanOption): boolean {
@@ -26,14 +28,17 @@ export function meetsTargets(context: JobContext, option: PlanOption): boolean {
  * Tier of an option under the normal rules (0 best). Interactive and standard work goes where it
  * meets its SLA and finishes soonest. Batch work fills the rest: it takes a free slot or free
  * memory that meets its deadline before it waits for a faster device, within BATCH_PATIENCE of
- * `bestFinishAt`, the soonest finish of any harmless option.
+ * `bestFinishAt`, the soonest finish of any harmless option. A load partially offloaded is not
+ * such a fill: the slow copy stays for the jobs after this one (on batch-flood-wide about one
+ * load in eight was such a copy, some at 6 of 33 layers, and the flood drained 5 minutes
+ * later); batch work takes it only like any other option, by its finish.
  */
 export function normalTier(context: JobContext, option: PlanOption, bestFinishAt: number): number {
   const meets = meetsTargets(context, option);
   if (context.job.priority !== 'batch') return meets ? (onCopy(option) ? 0 : 1) : 2;
   const patient =
     option.finishAt - context.now <= BATCH_PATIENCE * Math.max(0, bestFinishAt - context.now);
-  if (meets && isHarmless(option) && option.dispatchNow && patient) return 0;
+  if (meets && isHarmless(option) && option.dispatchNow && patient && !option.partialLoad) return 0;
   return meets ? 1 : 2;
 }
 
@@ -98,7 +103,9 @@ export function wouldMissSla(context: JobContext, options: readonly PlanOption[]
 /**
  * The choice for a job that would miss its SLA: the cheapest option that meets it (pausing a
  * lower-class job, shrinking or evicting idle models, by the time each costs others); when none
- * does, the one that finishes soonest counting its cost.
+ * does, the one that finishes soonest counting its cost, without preempting anyone: a pause
+ * would only move the miss onto its victim (on hetero-8-overload a quarter of the preemptions
+ * were for jobs already late, and the standard jobs they paused missed their SLA in turn).
  */
 export function chooseUrgent(
   context: JobContext,
@@ -109,7 +116,7 @@ export function chooseUrgent(
     (o) => !isHarmless(o) && meetsTargets(context, o),
     (a, b) => a.harmMs - b.harmMs || tieBreak(a, b),
   );
-  return meeting ?? least(options, () => true, tieBreak);
+  return meeting ?? least(options, (o) => !isPreemptive(o), tieBreak);
 }
 
 /** The best option on another worker than `chosen`: what it was compared with, for reasons. */

@@ -54,6 +54,8 @@ export interface PlanOption {
   restoresKvMs?: number;
   /** The model a `pause-evict` option evicts once its jobs have stopped, and its reload. */
   evicts?: { model: string; reloadMs: number };
+  /** True for a `load` of a new copy below the model's top level there (partially offloaded). */
+  partialLoad?: boolean;
 }
 
 /**

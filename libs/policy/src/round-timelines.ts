@@ -113,6 +113,22 @@ export class RoundTimelines {
     return shares[has ? 1 : 0];
   }
 
+  /**
+   * The jobs a job of `model` starting at `startAt` slows down on the worker: those of the other
+   * copies decoding then, when it opens a stream of its own (its model does not decode there);
+   * none when it joins its copy's batch.
+   */
+  slowedBy(worker: PolicyWorker, model: string, startAt: number): number {
+    const { models, lastEnds, counts } = this.runsOf(worker);
+    let jobs = 0;
+    for (let i = 0; i < models.length; i++) {
+      if (!(lastEnds[i] > startAt)) continue;
+      if (models[i] === model) return 0;
+      jobs += counts[i];
+    }
+    return jobs;
+  }
+
   /** Milliseconds until a running job stops at its next token. */
   stopMs(worker: PolicyWorker, run: PolicyRunningJob): number {
     return this.oracle.msPerToken(run.model, worker, this.levelOf(worker, run.model));
@@ -166,7 +182,7 @@ export class RoundTimelines {
   }
 
   /** The models running on the worker with the latest predicted end of their runs. */
-  private runsOf(worker: PolicyWorker): { models: string[]; lastEnds: number[] } {
+  private runsOf(worker: PolicyWorker): { models: string[]; lastEnds: number[]; counts: number[] } {
     const state = this.of(worker);
     const cached = state.runs;
     if (cached && cached.list === worker.running && cached.length === worker.running.length) {
@@ -174,6 +190,7 @@ export class RoundTimelines {
     }
     const models: string[] = [];
     const lastEnds: number[] = [];
+    const counts: number[] = [];
     for (const run of worker.running) {
       const end = this.runEnd(worker, run);
       const at = models.indexOf(run.model);
@@ -181,9 +198,13 @@ export class RoundTimelines {
       if (at < 0) {
         models.push(run.model);
         lastEnds.push(end > -Infinity ? end : -Infinity);
-      } else if (end > lastEnds[at]) lastEnds[at] = end;
+        counts.push(1);
+      } else {
+        if (end > lastEnds[at]) lastEnds[at] = end;
+        counts[at] += 1;
+      }
     }
-    state.runs = { list: worker.running, length: worker.running.length, models, lastEnds };
+    state.runs = { list: worker.running, length: worker.running.length, models, lastEnds, counts };
     return state.runs;
   }
 

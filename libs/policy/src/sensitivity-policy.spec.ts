@@ -49,13 +49,26 @@ describe('SensitivityPolicy', () => {
   });
 
   describe('placement across heterogeneous workers', () => {
-    test('an interactive job goes to the fast GPU, a batch job fills the slow one', () => {
+    test('an interactive job goes to the fast GPU, a batch job fills the slow one within 2×', () => {
       const workers = [single('h100', 'h100-sxm'), single('l4', 'l4')];
       const backlog = [job('b1', SMALL, 'batch', NOW - 5_000), job('i1', SMALL, 'interactive')];
       const d = policy.decide(snapshot(workers, backlog));
-      assert.deepEqual(summary(d.actions), ['dispatch i1→h100', 'dispatch b1→l4']);
-      assert.deepEqual(d.waiting, []);
       assert.match(d.actions[0].reason, /^h100: predicted finish \d+ ms vs 1\.\d s on l4/);
+      // The L4 would finish b1 in 1.5 s, 2.9× the 513 ms of the H100 after i1: beyond
+      // BATCH_PATIENCE (2), b1 waits for the H100.
+      assert.deepEqual(summary(d.actions), ['dispatch i1→h100']);
+      assert.match(
+        d.waiting[0].reason,
+        /^waits for a slot of small on h100 in \d+ ms: finish 5\d\d ms vs 1\.5 s on l4$/,
+      );
+      // A longer job on the H100 leaves b1 within 2× on the L4, which it then fills.
+      const slow = [
+        job('b1', SMALL, 'batch', NOW - 5_000),
+        job('i1', SMALL, 'interactive', NOW, { maxTokens: 600 }),
+      ];
+      const filled = policy.decide(snapshot(workers, slow));
+      assert.deepEqual(summary(filled.actions), ['dispatch i1→h100', 'dispatch b1→l4']);
+      assert.deepEqual(filled.waiting, []);
     });
 
     test('a standard job waits for the fast GPU when it finishes sooner there', () => {

@@ -8,6 +8,8 @@ export interface RunsSummary {
   length: number;
   models: string[];
   lastEnds: number[];
+  /** Jobs of each model running there. */
+  counts: number[];
 }
 
 /**
