@@ -38,6 +38,7 @@ export class FailureHandler {
     worker.commands.clear();
     worker.commandBusy = false;
     worker.handingBack = undefined;
+    worker.deliveryPending = false;
     worker.alive = false;
     this.ctx.compute.contend(worker);
     this.ctx.rounds.fleetChangedNow();

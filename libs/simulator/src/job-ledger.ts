@@ -17,8 +17,11 @@ export class JobLedger {
     this.endCounts = new Uint8Array(jobCount);
   }
 
-  /** Ends a job with its outcome; throws InvariantViolation when it had ended already. */
-  end(job: SimJob, outcome: JobOutcome): void {
+  /**
+   * Ends a job with its outcome; throws InvariantViolation when it had ended already. The
+   * scheduler wakes for a completed or failed job unless `wake` is false (it learns later).
+   */
+  end(job: SimJob, outcome: JobOutcome, wake = true): void {
     const now = this.ctx.clock.now;
     job.phase = 'ended';
     job.outcome = outcome;
@@ -31,6 +34,6 @@ export class JobLedger {
     this.ended++;
     this.lastEndAt = now;
     this.ctx.metrics.jobEnded(job, outcome, now);
-    if (outcome !== 'unfinished') this.ctx.rounds.wake();
+    if (outcome !== 'unfinished' && wake) this.ctx.rounds.wake();
   }
 }

@@ -11,6 +11,7 @@ export const EVENT_RANK = {
   failure: 0,
   loadDone: 1,
   tick: 2,
+  deliver: 2,
   returned: 3,
   arrival: 4,
   round: 9,
@@ -40,4 +41,21 @@ export type SimEvent =
   | { kind: 'recovery'; at: number; rank: number; seq?: number; worker: SimWorker }
   | { kind: 'gone'; at: number; rank: number; seq?: number; worker: SimWorker; generation: number }
   | { kind: 'return'; at: number; rank: number; seq?: number; job: SimJob }
+  | {
+      kind: 'deliver';
+      at: number;
+      rank: number;
+      seq?: number;
+      worker: SimWorker;
+      generation: number;
+    }
+  | {
+      kind: 'written-back';
+      at: number;
+      rank: number;
+      seq?: number;
+      worker: SimWorker;
+      generation: number;
+      instance: SimInstance;
+    }
   | { kind: 'round'; at: number; rank: number; seq?: number };

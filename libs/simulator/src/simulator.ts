@@ -192,6 +192,10 @@ export class Simulator {
         return failures.gone(event.worker, event.generation);
       case 'return':
         return rounds.returnStalled(event.job);
+      case 'deliver':
+        return commands.delivered(event.worker, event.generation);
+      case 'written-back':
+        return compute.writtenBack(event.worker, event.generation, event.instance);
       case 'round':
         return rounds.roundDue(event.at);
     }

@@ -8,6 +8,8 @@ import type { SimCommand, SimWorker } from './sim-worker.js';
  * The live worker's command handling: commands apply one at a time in the order sent, a load (or
  * a preempted job's hand-back) holding up the ones behind it; loads that do not fit, reloads of a
  * busy copy and unloads of a busy model are refused; a run finds its copy and a slot or goes back.
+ * A command reaches its worker `dispatchLatencyMs` after it was sent, and a job starts computing
+ * `jobStartupMs` after it took its slot (the live worker's and engine's per-job set-up).
  */
 export class WorkerCommands {
   private nextInstanceId = 1;
@@ -21,9 +23,12 @@ export class WorkerCommands {
     this.pump(worker);
   }
 
-  /** Applies the worker's commands in order until a load holds the stream up. */
+  /** Applies the worker's commands in order until a load holds the stream up or one is in transit. */
   pump(worker: SimWorker): void {
+    const latency = this.ctx.scenario.scheduler.dispatchLatencyMs;
     while (worker.alive && !worker.commandBusy && worker.commands.size > 0) {
+      const arrivesAt = worker.commands.peek()!.sentAt + latency;
+      if (arrivesAt > this.ctx.clock.now) return this.awaitDelivery(worker, arrivesAt);
       const command = worker.commands.shift()!;
       worker.touch();
       switch (command.type) {
@@ -41,6 +46,13 @@ export class WorkerCommands {
           break;
       }
     }
+  }
+
+  /** The command at the head of the worker's stream has reached it. */
+  delivered(worker: SimWorker, generation: number): void {
+    if (generation !== worker.generation) return;
+    worker.deliveryPending = false;
+    this.pump(worker);
   }
 
   /** A load finished: the copy is ready and the commands behind it apply. */
@@ -78,6 +90,18 @@ export class WorkerCommands {
     this.ctx.metrics.memory(worker.index, this.ctx.clock.now, bytes);
   }
 
+  private awaitDelivery(worker: SimWorker, at: number): void {
+    if (worker.deliveryPending) return;
+    worker.deliveryPending = true;
+    this.ctx.events.push({
+      kind: 'deliver',
+      at,
+      rank: EVENT_RANK.deliver,
+      worker,
+      generation: worker.generation,
+    });
+  }
+
   private executeLoad(worker: SimWorker, command: Extract<SimCommand, { type: 'load' }>): void {
     const { metrics, clock, rounds } = this.ctx;
     const { model, rates } = command;
@@ -87,8 +111,8 @@ export class WorkerCommands {
     if (existing) {
       if (existing.gpuLayers === gpuLayers && existing.slots === command.slots)
         return rounds.wake();
-      // A reload at another level: the engine refuses it while the copy runs generations.
-      if (existing.jobs.size > 0) return this.refuseLoad();
+      // A reload at another level: the worker refuses it while the copy runs jobs.
+      if (existing.jobs.size + existing.finishing > 0) return this.refuseLoad();
       if (worker.usedBytes - existing.memoryBytes + rates.memoryBytes > worker.memoryBudgetBytes) {
         return this.refuseLoad();
       }
@@ -135,7 +159,7 @@ export class WorkerCommands {
   private executeUnload(worker: SimWorker, model: string): void {
     const instance = worker.instances.get(model);
     if (!instance) return this.ctx.rounds.wake();
-    if (instance.jobs.size > 0) {
+    if (instance.jobs.size + instance.finishing > 0) {
       this.ctx.metrics.counters.refusedUnloads++;
       return;
     }
@@ -179,6 +203,12 @@ export class WorkerCommands {
           job.prefillTokens * instance.rates.prefillMsPerToken(job.prefillTokens);
       }
     }
+    const startupMs = this.ctx.scenario.scheduler.jobStartupMs;
+    if (startupMs > 0) {
+      job.afterStartup = { phase: job.phase, remaining: job.remaining };
+      job.phase = 'starting';
+      job.remaining = startupMs;
+    }
     job.savedKv = undefined;
     job.recomputeOwed = false;
     job.preemptPending = false;
@@ -192,7 +222,12 @@ export class WorkerCommands {
     job.preemptPending = false;
     if (
       job.worker !== worker ||
-      !(job.phase === 'prefill' || job.phase === 'decoding' || job.phase === 'restore')
+      !(
+        job.phase === 'starting' ||
+        job.phase === 'prefill' ||
+        job.phase === 'decoding' ||
+        job.phase === 'restore'
+      )
     ) {
       metrics.counters.ignoredActions++;
       return;
@@ -206,7 +241,9 @@ export class WorkerCommands {
     job.checkpoint = job.generated;
     job.preemptions++;
     metrics.counters.preemptions++;
-    if (path === 'keep-kv' && job.phase !== 'prefill' && this.ctx.scenario.scheduler.kvResume) {
+    // Stopped before its first token, a job has no KV worth keeping (and while starting, none).
+    const hasKv = job.phase === 'decoding' || job.phase === 'restore';
+    if (path === 'keep-kv' && hasKv && this.ctx.scenario.scheduler.kvResume) {
       const cost = instance.rates.preemptionCosts(job.spec.promptTokens, job.checkpoint)[
         'save-restore-kv'
       ];

@@ -1,5 +1,6 @@
 import type { SimContext } from './sim-context.js';
 import { EVENT_RANK } from './sim-event.js';
+import type { SimInstance } from './sim-instance.js';
 import type { SimJob } from './sim-job.js';
 import type { SimWorker } from './sim-worker.js';
 
@@ -38,6 +39,11 @@ export class WorkerCompute {
     worker.advance(this.ctx.clock.now);
     for (const job of worker.finishedPhases()) {
       switch (job.phase) {
+        case 'starting':
+          job.phase = job.afterStartup!.phase;
+          job.remaining = job.afterStartup!.remaining;
+          job.afterStartup = undefined;
+          break;
         case 'restore':
         case 'prefill':
           job.phase = 'decoding';
@@ -71,13 +77,38 @@ export class WorkerCompute {
     }
   }
 
-  private complete(worker: SimWorker, job: SimJob): void {
-    worker.deactivate(job);
-    job.instance!.jobs.delete(job);
-    job.instance!.lastUsedAt = this.ctx.clock.now;
-    job.generated = job.spec.outputTokens;
-    job.firstTokenAt ??= this.ctx.clock.now;
+  /** Writing back a completed job's result frees its slot, to the scheduler, at `written-back`. */
+  writtenBack(worker: SimWorker, generation: number, instance: SimInstance): void {
+    if (generation !== worker.generation) return;
+    instance.finishing--;
     worker.touch();
-    this.ctx.ledger.end(job, 'completed');
+    this.ctx.rounds.wake();
+  }
+
+  /**
+   * The job's last token: it completes now (as the live job's timings end when generation
+   * does); its slot looks busy to the scheduler until the write-back is over.
+   */
+  private complete(worker: SimWorker, job: SimJob): void {
+    const instance = job.instance!;
+    const now = this.ctx.clock.now;
+    worker.deactivate(job);
+    instance.jobs.delete(job);
+    instance.lastUsedAt = now;
+    job.generated = job.spec.outputTokens;
+    job.firstTokenAt ??= now;
+    worker.touch();
+    const writeBackMs = this.ctx.scenario.scheduler.jobWriteBackMs;
+    if (writeBackMs <= 0) return this.ctx.ledger.end(job, 'completed');
+    instance.finishing++;
+    this.ctx.ledger.end(job, 'completed', false);
+    this.ctx.events.push({
+      kind: 'written-back',
+      at: now + writeBackMs,
+      rank: EVENT_RANK.tick,
+      worker,
+      generation: worker.generation,
+      instance,
+    });
   }
 }
