@@ -26,7 +26,15 @@ export interface JobOverheads {
   writeBackMs?: number;
   /** Accepted by the api → the worker took the job (the job's own queueWaitMs). */
   queueWaitMs: number;
+  /**
+   * queueWaitMs of a job that waited under NO_WAIT_MS, so found its slot free: the dispatch
+   * latency the simulator's `dispatchLatency` stands for (a job queued behind another waits longer).
+   */
+  noWaitMs?: number;
 }
+
+/** A queue wait shorter than this is the scheduler's and Redis's own, not a wait for a slot. */
+export const NO_WAIT_MS = 100;
 
 /**
  * Reads the run commands and job-finished events a live run left, and each completed job's
@@ -68,6 +76,7 @@ export async function readLiveOverheads(
       startupMs: t.timeToFirstTokenMs - t.queueWaitMs - t.prefillMs,
       writeBackMs: reported === undefined ? undefined : reported - generationEnd,
       queueWaitMs: t.queueWaitMs,
+      noWaitMs: t.queueWaitMs < NO_WAIT_MS ? t.queueWaitMs : undefined,
     };
   });
 }
@@ -80,6 +89,7 @@ export function overheadLines(jobs: JobSpec[], overheads: (JobOverheads | undefi
     ['startupMs', 'worker took it → prefill began'],
     ['writeBackMs', 'generation ended → reported finished'],
     ['queueWaitMs', 'accepted → worker took it'],
+    ['noWaitMs', `the same, waits under ${NO_WAIT_MS} ms`],
   ];
   const lines = [
     '  cost                                  class        jobs  median    mean     p10     p90',
