@@ -18,6 +18,7 @@ import {
   type Scenario,
 } from '#switchyard/simulator';
 import { FleetHarness, type JobView } from '../test/support/fleet-harness.js';
+import { readLiveOverheads, type JobOverheads } from './sim-to-real-overheads.js';
 import { pidsNamed, ProcessCpu } from './support/process-cpu.js';
 
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -115,8 +116,9 @@ async function startFleet(
 
 /**
  * Submits the jobs at their arrival times to a fresh live fleet and returns their final views,
- * the profiles the workers refreshed, and where the machine's CPU went meanwhile (busy threads of
- * each fleet process, this process, the shared Redis and the whole machine).
+ * the profiles the workers refreshed, where the machine's CPU went meanwhile (busy threads of
+ * each fleet process, this process, the shared Redis and the whole machine) and each job's fixed
+ * costs (dispatch, hand-off, start-up, write-back).
  */
 export async function runLive(
   policy: PolicyName,
@@ -125,7 +127,12 @@ export async function runLive(
   profiles: Profiles,
   jobs: JobSpec[],
   prompts: string[],
-): Promise<{ views: JobView[]; refreshed: Profiles; cpu: { label: string; threads: number }[] }> {
+): Promise<{
+  views: JobView[];
+  refreshed: Profiles;
+  cpu: { label: string; threads: number }[];
+  overheads: (JobOverheads | undefined)[];
+}> {
   const fleet = await startFleet(policy, scenario, paths, profiles);
   try {
     let workers = 0;
@@ -166,7 +173,8 @@ export async function runLive(
     log('');
     const busy = cpu.busyThreads();
     const refreshed = await new ProfileStore(fleet.redis, new RedisKeys(fleet.prefix)).load();
-    return { views, refreshed, cpu: busy };
+    const overheads = await readLiveOverheads(fleet, all, views);
+    return { views, refreshed, cpu: busy, overheads };
   } finally {
     await fleet.stop();
   }

@@ -37,6 +37,7 @@ import {
 } from '#switchyard/simulator';
 import { loadScenarioFile } from '../apps/cli/src/commands/simulate.command.js';
 import { calibratePrompts, liveDiagnostics, liveStats, runLive } from './sim-to-real-live.js';
+import { overheadLines } from './sim-to-real-overheads.js';
 
 const MAX_MEAN_ERROR = 0.2;
 
@@ -94,6 +95,8 @@ try {
   let liveJobs: unknown[] = [];
   let loadDuring = '';
   let diagnostics: string[] = [];
+  let fixedCosts: string[] = [];
+  let overheads: unknown[] = [];
   let cpuLine = '';
   let refreshedStats: ReturnType<typeof simulate> | undefined;
   let refreshedProfiles: Profiles | undefined;
@@ -101,14 +104,10 @@ try {
     const prompts = await calibratePrompts(paths, jobs, scenario.contextSize);
     const started = Date.now();
     await quiet('the live run');
-    const { views, refreshed, cpu } = await runLive(
-      policy,
-      scenario,
-      paths,
-      profiles,
-      jobs,
-      prompts,
-    );
+    const liveRun = await runLive(policy, scenario, paths, profiles, jobs, prompts);
+    const { views, refreshed, cpu } = liveRun;
+    fixedCosts = overheadLines(jobs, liveRun.overheads);
+    overheads = liveRun.overheads;
     cpuLine = `busy threads over the live run (CPU s per s, ${cpus().length} vCPUs): ${cpu.map((c) => `${c.label} ${c.threads.toFixed(2)}`).join(', ')}`;
     loadDuring = `${load()} (after ${formatDuration(Date.now() - started)} of live run)`;
     live = liveStats(jobs, views);
@@ -181,6 +180,11 @@ try {
     }
   }
   if (diagnostics.length > 0) console.log(`\nwhere the live time went\n${diagnostics.join('\n')}`);
+  if (fixedCosts.length > 0) {
+    console.log(
+      `\nper-job fixed costs of the live run (completed jobs; the scenario's dispatchLatency, jobStartup, jobWriteBack stand for them)\n${fixedCosts.join('\n')}`,
+    );
+  }
   if (cpuLine) console.log(`\n${cpuLine}`);
   if (checks.length > 0) {
     console.log(
@@ -194,7 +198,7 @@ try {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(
       out,
-      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, cpu: cpuLine, sim: simStats, live, refreshedSim: refreshedStats, profiles, refreshedProfiles, liveJobs }, null, 2)}\n`,
+      `${JSON.stringify({ policy, jobs: jobs.length, loadBefore, loadDuring, cpu: cpuLine, sim: simStats, live, refreshedSim: refreshedStats, profiles, refreshedProfiles, liveJobs, overheads }, null, 2)}\n`,
     );
   }
 } finally {

@@ -27,6 +27,11 @@ export class JobDeque<T> {
     this.count++;
   }
 
+  /** The front item, left in place. */
+  peek(): T | undefined {
+    return this.count === 0 ? undefined : this.items[this.head];
+  }
+
   /** Removes and returns the front item. */
   shift(): T | undefined {
     if (this.count === 0) return undefined;

@@ -126,7 +126,7 @@ export class MetricsRecorder {
 
   /** The run's figures with `end` as its makespan (workers already advanced to it). */
   result(
-    workers: SimWorker[],
+    workers: readonly SimWorker[],
     end: number,
     clampedPrompts: number,
   ): Pick<

@@ -68,6 +68,9 @@ export const DEFAULT_SCHEDULER_OPTIONS: SchedulerOptions = {
   checkpointEveryTokens: 16,
   kvResume: true,
   promptChunkTokens: 64,
+  dispatchLatencyMs: 0,
+  jobStartupMs: 0,
+  jobWriteBackMs: 0,
 };
 
 /** Validates a scenario file's JSON and fills in every default; throws ScenarioError naming the field. */
@@ -530,6 +533,9 @@ function parseScheduler(r: FieldReader): SchedulerOptions {
       min: 1,
       fallback: d.promptChunkTokens,
     }),
+    dispatchLatencyMs: r.duration('dispatchLatency', d.dispatchLatencyMs),
+    jobStartupMs: r.duration('jobStartup', d.jobStartupMs),
+    jobWriteBackMs: r.duration('jobWriteBack', d.jobWriteBackMs),
   };
   if (options.tickMs <= 0) throw new ScenarioError(r.at('tick'), 'must be positive');
   r.done();

@@ -117,6 +117,21 @@ export interface SchedulerOptions {
   kvResume: boolean;
   /** Prompt tokens a worker evaluates at a time (PROMPT_CHUNK_TOKENS): a CPU worker's turn. */
   promptChunkTokens: number;
+  /**
+   * A command reaches its worker this long after the round that sent it: the live round's Redis
+   * writes around the send (the job's progress, the command) and the worker's stream read.
+   */
+  dispatchLatencyMs: number;
+  /**
+   * A job holds its slot this long before its prefill (or KV restore) starts, its worker's device
+   * idle for it: the worker's per-job Redis reads and writes and the engine's set-up.
+   */
+  jobStartupMs: number;
+  /**
+   * After its last token a job's slot stays busy, to the scheduler, this long: the worker writes
+   * the result and reports the job finished before the scheduler sees the slot free.
+   */
+  jobWriteBackMs: number;
 }
 
 /** A worker dying at `atMs`, and coming back empty `recoverAfterMs` later if set. */

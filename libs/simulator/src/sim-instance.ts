@@ -6,6 +6,8 @@ export class SimInstance {
   state: 'loading' | 'ready' = 'loading';
   /** Jobs holding one of its slots: running, or saving their KV after a preemption. */
   readonly jobs = new Set<SimJob>();
+  /** Completed jobs whose worker is still writing back: their slots look busy to the scheduler. */
+  finishing = 0;
   /** Scratch of SimWorker.reschedule: its decoding sequences and their KV tokens. */
   batchSequences = 0;
   batchKvTokens = 0;

@@ -6,7 +6,8 @@ import type { JobSpec } from './workload-generator.js';
 /**
  * Where a simulated job is, in the contracts' JobPhase words where they apply: not yet submitted;
  * queued (in the queue, or held in the scheduler's window); scheduled (sent to a worker); on it
- * (restoring its KV, prefilling, decoding, saving its KV after a preemption); lost with a dead
+ * (starting: the per-job set-up before its prefill; restoring its KV, prefilling, decoding, saving
+ * its KV after a preemption); lost with a dead
  * worker until the stalled check returns it; ended.
  */
 export type SimJobPhase =
@@ -14,6 +15,7 @@ export type SimJobPhase =
   | 'queued'
   | 'window'
   | 'scheduled'
+  | 'starting'
   | 'restore'
   | 'prefill'
   | 'decoding'
@@ -50,6 +52,8 @@ export class SimJob {
   rate = 0;
   /** Tokens the current prefill processes (prompt plus checkpoint when recomputing). */
   prefillTokens = 0;
+  /** While starting: the phase that follows the set-up, and its work (as `remaining`). */
+  afterStartup?: { phase: 'restore' | 'prefill'; remaining: number };
   startedAt?: number;
   firstTokenAt?: number;
   endedAt?: number;

@@ -53,6 +53,8 @@ export class SimWorker {
   commandBusy = false;
   /** The preempted job whose hand-back holds the command stream, as the live worker awaits it. */
   handingBack?: SimJob;
+  /** A 'deliver' event is due for the command at the head of the stream (dispatch latency). */
+  deliveryPending = false;
   /** Jobs using the device: restoring, prefilling, decoding or saving. */
   readonly active: SimJob[] = [];
   lastAdvanceAt = 0;
@@ -233,7 +235,7 @@ export class SimWorker {
         gpuLayers: inst.gpuLayers,
         memoryBytes: inst.memoryBytes,
         slots: inst.slots,
-        busySlots: inst.jobs.size,
+        busySlots: inst.jobs.size + inst.finishing,
         loadedAt: inst.loadedAt,
         lastUsedAt: inst.lastUsedAt,
       });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { CostModel, type CostQuery } from '#switchyard/cost-model';
 import {
   createPolicy,
   POLICY_NAMES,
@@ -12,62 +11,21 @@ import {
 import { Prng } from './prng.js';
 import { renderHtmlReport } from './report/html-report.js';
 import { parseScenario } from './scenario-parser.js';
-import type { Scenario } from './scenario.js';
+import {
+  close,
+  costModel,
+  loadMs,
+  prefillMs,
+  q,
+  run,
+  samplingMs,
+  spec,
+  stepMs,
+  tiny,
+} from './simulator-test-fixtures.js';
 import { SimJob } from './sim-job.js';
 import { Simulator } from './simulator.js';
 import { generateWorkload } from './workload-generator.js';
-
-/** One H100 worker, one 1 B model, jobs listed as [class, at ms, prompt, output]. */
-function tiny(
-  jobs: [string, number, number, number][],
-  fleet: Record<string, unknown>[] = [],
-  extra: Record<string, unknown> = {},
-): Scenario {
-  return parseScenario({
-    name: 'tiny',
-    duration: '1s',
-    drain: '1h',
-    contextSize: 2048,
-    scheduler: { minRoundInterval: 0, stalledReturn: '10s' },
-    models: [{ name: 'm', shape: 'llama-3.2-1b', quantization: 'Q8_0' }],
-    fleet: fleet.length > 0 ? fleet : [{ device: 'h100-sxm', slots: 1, maxJobs: 1 }],
-    workload: jobs.map(([cls, at, prompt, output]) => ({
-      class: cls,
-      arrival: { type: 'batch', at, count: 1 },
-      end: '1h',
-      promptTokens: prompt,
-      outputTokens: output,
-    })),
-    ...extra,
-  });
-}
-
-const costModel = new CostModel();
-const spec = tiny([['batch', 0, 1, 1]]).models[0].spec;
-/** The query of the 1 B model as lru loads it on an H100 (all blocks and the output layer). */
-const q: CostQuery = {
-  model: spec,
-  device: 'h100-sxm',
-  gpuLayers: spec.layers + 1,
-  contextSize: 2048,
-  threads: 1,
-};
-const loadMs = costModel.predictLoadMs(q, 'cold');
-const prefillMs = (tokens: number) =>
-  (tokens * 1000) / costModel.predictPrefillTokensPerSecond(q, tokens);
-const stepMs = (kvTokens: number) => 1000 / costModel.predictDecodeTokensPerSecond(q, kvTokens);
-const samplingMs = (spec.vocabSize * costModel.host.samplingNsPerVocabEntry) / 1e6;
-
-function run(scenario: Scenario, policy: SchedulingPolicy = createPolicy('lru'), name = 'lru') {
-  return new Simulator(scenario, policy, name, {
-    checkInvariants: true,
-    freezeSnapshots: true,
-  }).run();
-}
-
-function close(actual: number, expected: number, what: string): void {
-  assert.ok(Math.abs(actual - expected) < 1e-6, `${what}: ${actual} ms, expected ${expected} ms`);
-}
 
 /** lru, plus: when an interactive job waits, preempt every batch job once (by `path`). */
 class PreemptForInteractive implements SchedulingPolicy {

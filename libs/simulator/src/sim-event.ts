@@ -1,0 +1,61 @@
+import type { SimInstance } from './sim-instance.js';
+import type { SimJob } from './sim-job.js';
+import type { SimWorker } from './sim-worker.js';
+
+/**
+ * Order of same-time events: facts first (a worker dies, a load ends, a phase ends), then
+ * arrivals, then the decision round that sees them all — as the live scheduler wakes after the
+ * events it reads.
+ */
+export const EVENT_RANK = {
+  failure: 0,
+  loadDone: 1,
+  tick: 2,
+  deliver: 2,
+  returned: 3,
+  arrival: 4,
+  round: 9,
+} as const;
+
+/** One event of the simulation's queue. */
+export type SimEvent =
+  | { kind: 'arrival'; at: number; rank: number; seq?: number }
+  | { kind: 'tick'; at: number; rank: number; seq?: number; worker: SimWorker; version: number }
+  | {
+      kind: 'load-done';
+      at: number;
+      rank: number;
+      seq?: number;
+      worker: SimWorker;
+      generation: number;
+      instance: SimInstance;
+    }
+  | {
+      kind: 'failure';
+      at: number;
+      rank: number;
+      seq?: number;
+      worker: SimWorker;
+      recoverAfterMs?: number;
+    }
+  | { kind: 'recovery'; at: number; rank: number; seq?: number; worker: SimWorker }
+  | { kind: 'gone'; at: number; rank: number; seq?: number; worker: SimWorker; generation: number }
+  | { kind: 'return'; at: number; rank: number; seq?: number; job: SimJob }
+  | {
+      kind: 'deliver';
+      at: number;
+      rank: number;
+      seq?: number;
+      worker: SimWorker;
+      generation: number;
+    }
+  | {
+      kind: 'written-back';
+      at: number;
+      rank: number;
+      seq?: number;
+      worker: SimWorker;
+      generation: number;
+      instance: SimInstance;
+    }
+  | { kind: 'round'; at: number; rank: number; seq?: number };
