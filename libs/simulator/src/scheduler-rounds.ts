@@ -4,6 +4,7 @@ import type {
   Action,
   FleetSnapshot,
   PolicyModel,
+  PolicySettings,
   PolicyWorker,
   SchedulingPolicy,
 } from '#switchyard/policy';
@@ -60,10 +61,16 @@ export class SchedulerRounds {
   private roundAt?: number;
   private lastRoundAt = -Infinity;
 
+  /** The scenario's policy settings as the live scheduler passes them: estimates for its window. */
+  private readonly settings: PolicySettings;
+
   constructor(
     private readonly ctx: SimContext,
     private readonly o: SchedulerRoundsOptions,
-  ) {}
+  ) {
+    const { settings, scheduler } = ctx.scenario;
+    this.settings = { ...settings, waitEstimates: scheduler.window };
+  }
 
   // ---- the queue ----
 
@@ -160,7 +167,7 @@ export class SchedulerRounds {
       backlog: [...this.window.values()].map((j) => j.backlogView()),
       models: this.o.policyModels,
       contextSize: scenario.contextSize,
-      settings: scenario.settings,
+      settings: this.settings,
       costModel: this.o.costModel,
     };
     if (this.o.freezeSnapshots) deepFreeze(snapshot);

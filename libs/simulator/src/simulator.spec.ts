@@ -217,6 +217,33 @@ describe('Simulator: what the policy sees', () => {
     assert.equal(seen, 5000);
   });
 
+  test('the policy is asked for an estimated start for every job of the window, as live', () => {
+    const scenario = parseScenario({
+      name: 'window',
+      duration: '1s',
+      scheduler: { window: 37 },
+      models: [{ name: 'm', shape: 'llama-3.2-1b', quantization: 'Q8_0' }],
+      fleet: [{ device: 'h100-sxm' }],
+      workload: [
+        {
+          class: 'batch',
+          arrival: { type: 'batch', count: 1 },
+          promptTokens: 10,
+          outputTokens: 10,
+        },
+      ],
+    });
+    const estimates = new Set<number | undefined>();
+    const lru = createPolicy('lru');
+    run(scenario, {
+      decide: (s) => {
+        estimates.add(s.settings?.waitEstimates);
+        return lru.decide(s);
+      },
+    });
+    assert.deepEqual([...estimates], [37]);
+  });
+
   test('a dead worker keeps its last heartbeat in the snapshot until the heartbeat expires', () => {
     const T = 2000;
     const scenario = tiny(
