@@ -1,3 +1,4 @@
+import type { QueuedEvent } from './event-queue.js';
 import type { SimInstance } from './sim-instance.js';
 import type { SimJob } from './sim-job.js';
 import type { SimWorker } from './sim-worker.js';
@@ -18,44 +19,34 @@ export const EVENT_RANK = {
 } as const;
 
 /** One event of the simulation's queue. */
-export type SimEvent =
-  | { kind: 'arrival'; at: number; rank: number; seq?: number }
-  | { kind: 'tick'; at: number; rank: number; seq?: number; worker: SimWorker; version: number }
-  | {
-      kind: 'load-done';
-      at: number;
-      rank: number;
-      seq?: number;
-      worker: SimWorker;
-      generation: number;
-      instance: SimInstance;
-    }
-  | {
-      kind: 'failure';
-      at: number;
-      rank: number;
-      seq?: number;
-      worker: SimWorker;
-      recoverAfterMs?: number;
-    }
-  | { kind: 'recovery'; at: number; rank: number; seq?: number; worker: SimWorker }
-  | { kind: 'gone'; at: number; rank: number; seq?: number; worker: SimWorker; generation: number }
-  | { kind: 'return'; at: number; rank: number; seq?: number; job: SimJob }
-  | {
-      kind: 'deliver';
-      at: number;
-      rank: number;
-      seq?: number;
-      worker: SimWorker;
-      generation: number;
-    }
-  | {
-      kind: 'written-back';
-      at: number;
-      rank: number;
-      seq?: number;
-      worker: SimWorker;
-      generation: number;
-      instance: SimInstance;
-    }
-  | { kind: 'round'; at: number; rank: number; seq?: number };
+export type SimEvent = QueuedEvent &
+  (
+    | { kind: 'arrival' }
+    | { kind: 'tick'; worker: SimWorker; version: number }
+    | {
+        kind: 'load-done';
+        worker: SimWorker;
+        generation: number;
+        instance: SimInstance;
+      }
+    | {
+        kind: 'failure';
+        worker: SimWorker;
+        recoverAfterMs?: number;
+      }
+    | { kind: 'recovery'; worker: SimWorker }
+    | { kind: 'gone'; worker: SimWorker; generation: number }
+    | { kind: 'return'; job: SimJob }
+    | {
+        kind: 'deliver';
+        worker: SimWorker;
+        generation: number;
+      }
+    | {
+        kind: 'written-back';
+        worker: SimWorker;
+        generation: number;
+        instance: SimInstance;
+      }
+    | { kind: 'round' }
+  );
