@@ -42,12 +42,27 @@ describe('keep-KV resume', () => {
     urgentTokens: number,
   ): Promise<{ preempted: string; other: string; data: JobData; urgent: string }> {
     const bodies = prompts.map(batchJob);
-    const ids = [await fleet.submit(bodies[0]), await fleet.submit(bodies[1])];
-    await Promise.all(
-      ids.map((id) =>
-        fleet.waitForJob(id, (j) => (j.usage?.completion_tokens ?? 0) > 20, 'to decode'),
-      ),
+    // The test before may still be ending on a worker (its reference run, a write-back): a batch
+    // job sent then queues behind it rather than take the other worker, and nothing is preempted.
+    await fleet.waitFor(
+      'both workers to be idle',
+      async () => {
+        const { body } = await fleet.request<{ workers: { running: unknown[] }[] }>(
+          'GET',
+          '/v1/workers',
+        );
+        return body.workers.length === 2 && body.workers.every((w) => w.running.length === 0);
+      },
+      30_000,
     );
+    const ids: string[] = [];
+    for (const body of bodies) {
+      const id = await fleet.submit(body);
+      await fleet.waitForJob(id, (j) => (j.usage?.completion_tokens ?? 0) > 20, 'to decode');
+      ids.push(id);
+    }
+    const views = await Promise.all(ids.map((id) => fleet.job(id)));
+    assert.notEqual(views[0].worker, views[1].worker, 'the two batch jobs run on both workers');
     const urgent = await fleet.submit({
       model: 'synth-5m',
       prompt: 'urgent',
