@@ -8,11 +8,14 @@
  * load on a shared machine inflates less than the wall-clock figures. Each snapshot is decided
  * twice: with every waiting job in the backlog, and with what the live scheduler passes when that
  * many jobs are queued — its window (SCHEDULER_WINDOW, 128), the most urgent jobs by class and age.
+ * `digest` is a hash of the decision (actions, waiting jobs with their reasons and estimates): a
+ * change meant only to make decide() faster must leave it as it was.
  *
  *   npm run bench:decide -- [--workers 256] [--models 64] [--jobs 10000] [--rounds 200]
  *                           [--policies sensitivity,lru,fifo] [--snapshots fresh,saturated]
  *                           [--window 128] [--backlogs all,window] [--warmup-seconds 2]
  */
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { classRank, PRIORITY_CLASSES } from '#switchyard/contracts';
 import {
@@ -230,7 +233,9 @@ function freeSlots(snapshot: FleetSnapshot): number {
 /** Decides the snapshot ROUNDS times per policy and prints a row per policy. */
 function decideRounds(snapshot: FleetSnapshot): void {
   console.log(
-    ['policy', 'p50 ms', 'p99 ms', 'max ms', 'cpu p50', 'actions', 'p50 / lru'].join('\t'),
+    ['policy', 'p50 ms', 'p99 ms', 'max ms', 'cpu p50', 'actions', 'digest', 'p50 / lru'].join(
+      '\t',
+    ),
   );
   const p50s = new Map<string, number>();
   const rows: string[][] = [];
@@ -242,11 +247,11 @@ function decideRounds(snapshot: FleetSnapshot): void {
     for (let i = 0; i < 3 || performance.now() < warmUntil; i++) policy.decide(snapshot);
     const times: number[] = [];
     const cpu: number[] = [];
-    let actions = 0;
+    let decision = policy.decide(snapshot);
     for (let i = 0; i < ROUNDS; i++) {
       const started = performance.now();
       const cpuStarted = process.cpuUsage();
-      actions = policy.decide(snapshot).actions.length;
+      decision = policy.decide(snapshot);
       const used = process.cpuUsage(cpuStarted);
       times.push(performance.now() - started);
       cpu.push((used.user + used.system) / 1_000);
@@ -261,7 +266,8 @@ function decideRounds(snapshot: FleetSnapshot): void {
       at(0.99).toFixed(2),
       times.at(-1)!.toFixed(2),
       cpu[Math.floor(cpu.length / 2)].toFixed(2),
-      String(actions),
+      String(decision.actions.length),
+      createHash('sha256').update(JSON.stringify(decision)).digest('hex').slice(0, 10),
     ]);
   }
   const lru = p50s.get('lru');

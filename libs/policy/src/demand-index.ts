@@ -36,6 +36,8 @@ export class DemandIndex {
       const workerFree = Math.max(0, worker.maxConcurrentJobs - worker.running.length);
       for (const loaded of worker.loaded) {
         this.copies.set(loaded.model, (this.copies.get(loaded.model) ?? 0) + 1);
+        // Free slots only share out the window's tokens: a model with no job there has none.
+        if (!jobs.has(loaded.model)) continue;
         if (loaded.gpuLayers < oracle.topLevel(loaded.model, worker)) continue;
         const free = Math.min(workerFree, Math.max(0, loaded.slots - loaded.busySlots));
         const entry = this.freeFull.get(loaded.model) ?? { total: 0, byWorker: new Map() };
@@ -73,9 +75,10 @@ export class DemandIndex {
     const share = (this.overflowTokens.get(model) ?? 0) / Math.max(1, copies);
     const freeSlots = this.freeFull.get(model)?.byWorker.get(worker.id) ?? 0;
     const absorbed = freeSlots * (this.absorbedTokens.get(model) ?? 0);
-    const running = worker.running
-      .filter((r) => r.model === model)
-      .reduce((sum, r) => sum + CostOracle.remainingTokens(r), 0);
+    let running = 0;
+    for (const run of worker.running) {
+      if (run.model === model) running += CostOracle.remainingTokens(run);
+    }
     return absorbed + share + running;
   }
 }

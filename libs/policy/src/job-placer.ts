@@ -8,6 +8,7 @@ import {
   meetsOnCopy,
   meetsTargets,
   normalTier,
+  pastTargets,
   OptionCollector,
   runnerUp,
   wouldMissSla,
@@ -108,7 +109,11 @@ export class JobPlacer {
     const urgent = job.priority !== 'batch' && wouldMissSla(context, out.options);
     const mayPreempt = job.priority !== 'batch' && r.ledger.anyVictimFor(rank);
     if (urgent) {
-      if (mayPreempt) this.preemption.collect(job, out, takeFree);
+      // A job past its SLA target now is past it on every option: no pause can rescue it, and
+      // chooseUrgent would take a harmless option anyway. In a long queue most waiting
+      // interactive jobs are such; weighing their pauses was a sixth of a window round.
+      if (mayPreempt && !pastTargets(context)) this.preemption.collect(job, out, takeFree);
+      else if (mayPreempt) weighedAll = false;
       chosen = chooseUrgent(context, out.options);
     }
     if (weighedAll && (urgent || !mayPreempt) && !out.options.some((o) => o.dispatchNow)) {

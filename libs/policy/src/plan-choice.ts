@@ -95,6 +95,18 @@ export function chooseNormal(
   );
 }
 
+/**
+ * True when the job's SLA targets are already behind `now`: no option, which starts now at the
+ * earliest, can meet them.
+ */
+export function pastTargets(context: JobContext): boolean {
+  const { firstTokenBy, completeBy } = context.targets;
+  return (
+    (firstTokenBy !== undefined && firstTokenBy < context.now) ||
+    (completeBy !== undefined && completeBy < context.now)
+  );
+}
+
 /** True when no harmless option meets the SLA: the job would miss it without hurting others. */
 export function wouldMissSla(context: JobContext, options: readonly PlanOption[]): boolean {
   return !options.some((o) => isHarmless(o) && meetsTargets(context, o));
