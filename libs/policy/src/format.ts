@@ -30,10 +30,12 @@ export function compareIds(a: string, b: string): number {
     const ca = a.charCodeAt(i);
     const cb = b.charCodeAt(j);
     if (isDigit(ca) && isDigit(cb)) {
-      const [endA, endB] = [digitsEnd(a, i), digitsEnd(b, j)];
-      const byNumber = compareDigits(a.slice(i, endA), b.slice(j, endB));
+      const endA = digitsEnd(a, i);
+      const endB = digitsEnd(b, j);
+      const byNumber = compareDigits(a, i, endA, b, j, endB);
       if (byNumber !== 0) return byNumber;
-      [i, j] = [endA, endB];
+      i = endA;
+      j = endB;
       continue;
     }
     if (ca !== cb) return ca - cb;
@@ -55,8 +57,25 @@ function digitsEnd(text: string, from: number): number {
   return end;
 }
 
-/** Digit runs as numbers: leading zeros ignored, then length, then digit by digit. */
-function compareDigits(a: string, b: string): number {
-  const [x, y] = [a.replace(/^0+(?=\d)/, ''), b.replace(/^0+(?=\d)/, '')];
-  return x.length - y.length || (x < y ? -1 : x > y ? 1 : 0);
+/**
+ * Digit runs `a[i, endA)` and `b[j, endB)` as numbers: leading zeros ignored, then length, then
+ * digit by digit. In place, without slicing: sorts of thousands of ids call it.
+ */
+function compareDigits(
+  a: string,
+  i: number,
+  endA: number,
+  b: string,
+  j: number,
+  endB: number,
+): number {
+  while (i < endA - 1 && a.charCodeAt(i) === 48) i++;
+  while (j < endB - 1 && b.charCodeAt(j) === 48) j++;
+  const byLength = endA - i - (endB - j);
+  if (byLength !== 0) return byLength;
+  for (; i < endA; i++, j++) {
+    const diff = a.charCodeAt(i) - b.charCodeAt(j);
+    if (diff !== 0) return diff < 0 ? -1 : 1;
+  }
+  return 0;
 }

@@ -259,7 +259,16 @@ export class RoundTimelines {
    * a host reads its file from storage and takes longer than predicted.)
    */
   private loadsInFlight(worker: PolicyWorker): void {
-    if (!worker.loaded.some((m) => m.loadedAt > this.now - MAX_LOAD_MS)) return;
+    // Whatever their order, the recent loads are all done by the latest one's send plus all
+    // their load times: when that is past, none is in flight (no list to sort, most rounds).
+    let latest = -Infinity;
+    let allLoadMs = 0;
+    for (const m of worker.loaded) {
+      if (!(m.loadedAt > this.now - MAX_LOAD_MS)) continue;
+      latest = Math.max(latest, m.loadedAt);
+      allLoadMs += this.oracle.loadMs(m.model, worker, m.gpuLayers);
+    }
+    if (latest + allLoadMs <= this.now) return;
     const recent = worker.loaded
       .filter((m) => m.loadedAt > this.now - MAX_LOAD_MS)
       .sort((a, b) => a.loadedAt - b.loadedAt || compareIds(a.model, b.model));
