@@ -1,5 +1,11 @@
 import type { PriorityClass } from '#switchyard/contracts';
-import type { EngineFactors, HostSpec, ModelSpec, Profiles } from '#switchyard/cost-model';
+import type {
+  DeviceCatalog,
+  EngineFactors,
+  HostSpec,
+  ModelSpec,
+  Profiles,
+} from '#switchyard/cost-model';
 import type { PolicySettings } from '#switchyard/policy';
 
 /** One recorded request of a trace: when it came (ms from the trace's first row) and its sizes. */
@@ -168,4 +174,14 @@ export interface Scenario {
   host: HostSpec;
   factors: EngineFactors;
   profiles: Profiles;
+}
+
+/** Files a scenario refers to, which the caller reads before parsing (the parser does no I/O). */
+export interface ScenarioFiles {
+  /** Parsed trace rows by the `path` written in the scenario. */
+  traces?: ReadonlyMap<string, TraceRow[]>;
+  /** Specs of GGUF files by the `gguf` path written in the scenario. */
+  ggufSpecs?: ReadonlyMap<string, ModelSpec>;
+  /** Devices the fleet may name; the built-in catalog by default. */
+  catalog?: DeviceCatalog;
 }
