@@ -9,6 +9,8 @@ export interface HeldJob {
   fetchedAt: number;
   /** The reason last written to the job's progress, so unchanged reasons are not rewritten. */
   shownReason?: string;
+  /** Whether its cancel marker was looked up since it was fetched (a failed look-up is retried). */
+  cancelChecked?: boolean;
 }
 
 /**
@@ -57,6 +59,14 @@ export class JobWindow {
     const held = this.held.get(jobId);
     this.held.delete(jobId);
     return held;
+  }
+
+  /**
+   * Holds again a job taken for dispatch that never reached its worker (a Redis error): it keeps
+   * its lock and a later round places it.
+   */
+  restore(held: HeldJob): void {
+    this.held.set(held.job.id!, held);
   }
 
   /** Renews the lock of every held job; jobs whose lock was lost are dropped and returned. */

@@ -3,7 +3,6 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   BULL_PRIORITY,
-  CANCELLED_REASON,
   classRank,
   estimatePromptTokens,
   PRIORITY_CLASSES,
@@ -16,7 +15,6 @@ import {
   type WorkerState,
 } from '#switchyard/contracts';
 import {
-  JobStream,
   MessageStream,
   openJobsQueue,
   ProfileStore,
@@ -35,7 +33,8 @@ import type {
 } from '#switchyard/policy';
 import { ActionSender } from './action-sender.js';
 import { FleetView } from './fleet-view.js';
-import { JobWindow, type HeldJob } from './job-window.js';
+import { HeldJobCanceller } from './held-job-canceller.js';
+import { JobWindow } from './job-window.js';
 import { kvStateHolder } from './kv-state-holder.js';
 import { QueueOutcomes } from './queue-outcomes.js';
 import { RoundJournal } from './round-journal.js';
@@ -86,6 +85,7 @@ export class SchedulerLoop {
   private readonly outcomes?: QueueOutcomes;
   private readonly journal: RoundJournal;
   private readonly actions: ActionSender;
+  private readonly canceller: HeldJobCanceller;
   lastDecision?: DecisionStats;
 
   constructor(
@@ -122,6 +122,14 @@ export class SchedulerLoop {
       env.CONTEXT_SIZE,
       this.logger,
       metrics,
+    );
+    this.canceller = new HeldJobCanceller(
+      redis,
+      this.keys,
+      this.window,
+      this.fleet,
+      this.actions,
+      this.logger,
     );
   }
 
@@ -160,11 +168,8 @@ export class SchedulerLoop {
       this.lastLockRenewal = Date.now();
     }
     await this.makeRoomForUrgentJobs();
-    for (const held of await this.window.fill(this.env.SCHEDULER_WINDOW)) {
-      if (await this.redis.exists(this.keys.cancelRequest(held.job.id!))) {
-        await this.cancelHeld(held);
-      }
-    }
+    await this.window.fill(this.env.SCHEDULER_WINDOW);
+    await this.canceller.cancelMarked();
     if (Date.now() - this.lastProfileLoad > PROFILE_RELOAD_MS) {
       // Workers keep their devices' profiles calibrated from live runs; predictions follow.
       this.lastProfileLoad = Date.now();
@@ -183,7 +188,8 @@ export class SchedulerLoop {
       snapshot.backlog.map((j) => j.priority),
       (jobId) => heartbeats.flatMap((h) => h.running).find((r) => r.jobId === jobId)?.priority,
     );
-    for (const action of decision.actions) await this.actions.apply(action);
+    // A Redis error on the way holds the job again and is logged: the round itself goes on.
+    await this.actions.applyRound(decision.actions);
     await this.explainWaiting(decision.waiting);
     const held = this.window.jobs().map((h) => h.job.data.priority);
     await this.journal
@@ -322,32 +328,17 @@ export class SchedulerLoop {
   private async handleCommand(command: SchedulerCommand): Promise<void> {
     if (command.type !== 'cancel') return;
     const held = this.window.take(command.jobId);
-    if (held) return this.cancelHeld(held);
+    if (held) return this.canceller.cancel(held);
     const workerId = this.fleet.workerOf(command.jobId);
     if (workerId) {
       await this.actions.send(workerId, { type: 'cancel', jobId: command.jobId });
     } else {
       // Not ours yet (still in the queue) or on a worker we have not seen: tell every worker;
       // the cancel marker stops it when it is fetched.
-      for (const w of await this.registry.list()) {
-        await this.actions.send(w.id, { type: 'cancel', jobId: command.jobId });
-      }
+      const workers = await this.registry.list();
+      await Promise.all(
+        workers.map((w) => this.actions.send(w.id, { type: 'cancel', jobId: command.jobId })),
+      );
     }
-  }
-
-  /** Fails a held job as cancelled, before any worker touched it. */
-  private async cancelHeld(held: HeldJob): Promise<void> {
-    this.window.take(held.job.id!);
-    // The worker keeping its KV state for a resume can delete it now (its sweep would, later).
-    const holder = held.job.data.checkpoint?.kvState?.workerId;
-    if (holder && this.fleet.isLive(holder)) {
-      await this.actions.send(holder, { type: 'cancel', jobId: held.job.id! });
-    }
-    const progress: JobProgress = { phase: 'cancelled', updatedAt: Date.now() };
-    await held.job.updateProgress(progress as unknown as object);
-    await held.job.moveToFailed(new Error(CANCELLED_REASON), held.token, false);
-    await new JobStream(this.redis, this.keys, held.job.id!).end('cancelled');
-    await this.redis.del(this.keys.cancelRequest(held.job.id!));
-    this.logger.log(`cancelled queued job ${held.job.id}`);
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 
 /** One message read from a stream, with its stream id. */
 export interface StreamMessage<T> {
@@ -34,10 +34,16 @@ export class MessageStream<T> {
   /** Appends several messages in one round trip, in order. */
   async sendMany(messages: T[]): Promise<void> {
     const pipeline = this.redis.pipeline();
-    for (const message of messages) {
-      pipeline.xadd(this.key, 'MAXLEN', '~', this.maxLength, '*', 'm', JSON.stringify(message));
-    }
+    for (const message of messages) this.queueSend(pipeline, message);
     await pipeline.exec();
+  }
+
+  /**
+   * Adds the append of one message to a pipeline that the caller executes (with other streams'
+   * appends); its reply in the pipeline's results is the message's stream id.
+   */
+  queueSend(pipeline: ChainableCommander, message: T): void {
+    pipeline.xadd(this.key, 'MAXLEN', '~', this.maxLength, '*', 'm', JSON.stringify(message));
   }
 
   /**
