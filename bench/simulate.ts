@@ -3,7 +3,12 @@
  * on hetero-8 and batch-flood the sensitivity policy keeps interactive SLA attainment ≥ 99 % and
  * reaches ≥ 1.3× lru's goodput; scale-256 (one simulated hour) runs in ≤ 60 s per policy.
  *
- *   npm run bench:simulate -- [--scenarios hetero-8,batch-flood] [--policies sensitivity,lru] [--seed N] [--json out.json]
+ * `--loads 1,1.3,1.6` runs each scenario at those multiples of its arrivals (scaleLoad): where
+ * each policy's fleet saturates, and how the goodput ratio grows with the load. The checks apply
+ * to the scenarios as defined (×1).
+ *
+ *   npm run bench:simulate -- [--scenarios hetero-8,batch-flood] [--policies sensitivity,lru] [--seed N]
+ *                             [--loads 1] [--json out.json]
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,9 +16,15 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { POLICY_NAMES, type PolicyName } from '#switchyard/policy';
-import { formatDuration, type SimulationResult } from '#switchyard/simulator';
+import {
+  formatDuration,
+  scaleLoad,
+  type Scenario,
+  type SimulationResult,
+} from '#switchyard/simulator';
 import {
   loadScenarioFile,
+  positive,
   runPolicies,
   SCENARIOS_DIR,
 } from '../apps/cli/src/commands/simulate.command.js';
@@ -35,6 +46,7 @@ const { values } = parseArgs({
     scenarios: { type: 'string', default: DEFAULT_SCENARIOS.join(',') },
     policies: { type: 'string', default: POLICY_NAMES.join(',') },
     seed: { type: 'string' },
+    loads: { type: 'string', default: '1' },
     json: { type: 'string' },
   },
 });
@@ -44,6 +56,7 @@ for (const p of policies) {
     throw new Error(`unknown policy ${p} (known: ${POLICY_NAMES.join(', ')})`);
 }
 const seed = values.seed === undefined ? undefined : Number(values.seed);
+const loads = values.loads.split(',').map((text) => positive('--loads', text));
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const all: { scenario: string; results: SimulationResult[] }[] = [];
@@ -67,15 +80,44 @@ for (const name of values.scenarios!.split(',').filter(Boolean)) {
     }
     throw error;
   }
-  const bar = new ProgressBar(name);
+  for (const load of loads) runScenario(name, scaleLoad(scenario, load), load);
+}
+
+if (checks.length > 0) {
+  console.log('figures that must hold');
+  for (const c of checks) {
+    const mark = c.pass === undefined ? 'n/a ' : c.pass ? 'PASS' : 'FAIL';
+    console.log(`  ${mark}  ${c.what}: ${c.value}`);
+  }
+}
+if (values.json) {
+  const out = resolve(values.json);
+  await mkdir(dirname(out), { recursive: true });
+  const figures = all.map(({ scenario, results }) => ({
+    scenario,
+    results: results.map((r) => ({
+      policy: r.policy,
+      seed: r.seed,
+      metrics: r.metrics,
+      performance: r.performance,
+    })),
+  }));
+  await writeFile(out, `${JSON.stringify({ checks, figures }, null, 2)}\n`);
+  console.log(`\nfigures: ${out}`);
+}
+
+/** Runs one scenario at one load under every policy: its table, and its checks at ×1. */
+function runScenario(name: string, scenario: Scenario, load: number): void {
+  const label = load === 1 ? name : `${name} ×${load}`;
+  const bar = new ProgressBar(label);
   const results = runPolicies(scenario, policies, {
     onProgress: (f, policy) => bar.update(f, policy),
   });
   bar.done();
-  all.push({ scenario: name, results });
+  all.push({ scenario: label, results });
   const lru = results.find((r) => r.policy === 'lru');
   console.log(
-    `${name} (seed ${results[0].seed}, ${results[0].metrics.jobs.arrived} jobs; load average ${loadavg()
+    `${label} (seed ${results[0].seed}, ${results[0].metrics.jobs.arrived} jobs; load average ${loadavg()
       .map((x) => x.toFixed(2))
       .join(' ')} at the end)`,
   );
@@ -120,7 +162,7 @@ for (const name of values.scenarios!.split(',').filter(Boolean)) {
   console.log('');
 
   const sensitivity = results.find((r) => r.policy === 'sensitivity');
-  if (name === 'hetero-8' || name === 'batch-flood') {
+  if (load === 1 && (name === 'hetero-8' || name === 'batch-flood')) {
     const sla = sensitivity?.metrics.classes.interactive.slaAttainment;
     checks.push({
       what: `${name}: sensitivity interactive SLA ≥ ${pct(MIN_INTERACTIVE_SLA)}`,
@@ -137,7 +179,7 @@ for (const name of values.scenarios!.split(',').filter(Boolean)) {
       pass: ratio === undefined ? undefined : ratio >= MIN_GOODPUT_RATIO,
     });
   }
-  if (name === 'scale-256') {
+  if (load === 1 && name === 'scale-256') {
     for (const r of results) {
       checks.push({
         what: `scale-256: ${r.policy}, ${formatDuration(r.durationMs)} simulated, in ≤ ${formatDuration(SCALE_LIMIT_MS)}`,
@@ -146,27 +188,4 @@ for (const name of values.scenarios!.split(',').filter(Boolean)) {
       });
     }
   }
-}
-
-if (checks.length > 0) {
-  console.log('figures that must hold');
-  for (const c of checks) {
-    const mark = c.pass === undefined ? 'n/a ' : c.pass ? 'PASS' : 'FAIL';
-    console.log(`  ${mark}  ${c.what}: ${c.value}`);
-  }
-}
-if (values.json) {
-  const out = resolve(values.json);
-  await mkdir(dirname(out), { recursive: true });
-  const figures = all.map(({ scenario, results }) => ({
-    scenario,
-    results: results.map((r) => ({
-      policy: r.policy,
-      seed: r.seed,
-      metrics: r.metrics,
-      performance: r.performance,
-    })),
-  }));
-  await writeFile(out, `${JSON.stringify({ checks, figures }, null, 2)}\n`);
-  console.log(`\nfigures: ${out}`);
 }

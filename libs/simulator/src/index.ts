@@ -16,3 +16,4 @@ export * from './report/svg-line-chart.js';
 export * from './report/comparison-table.js';
 export * from './report/html-report.js';
 export * from './metrics-recorder.js';
+export * from './load-scale.js';

@@ -11,6 +11,7 @@ import {
   parseTraceCsv,
   renderComparisonTable,
   renderHtmlReport,
+  scaleLoad,
   scenarioReferences,
   Simulator,
   type Scenario,
@@ -29,6 +30,7 @@ options:
   --policies a,b  policies to compare (default: all of ${POLICY_NAMES.join(', ')})
   --seed N        workload seed (default: the scenario's)
   --duration D    arrivals for this long instead of the scenario's (e.g. 90s, 10m, 1h)
+  --load F        F times the scenario's arrivals (rates, batch sizes, trace speed), e.g. 1.3
   --trace FILE    replay this CSV (TIMESTAMP,ContextTokens,GeneratedTokens) in the trace streams
   --out FILE      HTML report (default .switchyard/simulate/<scenario>.html)
   --json FILE     also write every figure as JSON
@@ -40,6 +42,7 @@ const OPTIONS = {
   policies: { type: 'string' },
   seed: { type: 'string' },
   duration: { type: 'string' },
+  load: { type: 'string' },
   trace: { type: 'string' },
   out: { type: 'string' },
   json: { type: 'string' },
@@ -128,11 +131,13 @@ export async function simulateCommand(argv: string[]): Promise<void> {
   if (!name || extra.length > 0) throw new Error(`simulate: name one scenario\n\n${USAGE}`);
   const policies = policyList(flags.policies);
   const seed = flags.seed === undefined ? undefined : integer('--seed', flags.seed);
-  const scenario = await loadScenarioFile(name, {
+  let scenario = await loadScenarioFile(name, {
     seed,
     duration: flags.duration,
     trace: flags.trace,
   });
+
+  if (flags.load !== undefined) scenario = scaleLoad(scenario, positive('--load', flags.load));
 
   const bar = flags.quiet ? undefined : new ProgressBar();
   const results = runPolicies(scenario, policies, {
@@ -193,6 +198,14 @@ function integer(flag: string, text: string): number {
   if (!/^\d+$/.test(text.trim()))
     throw new Error(`simulate: ${flag} must be a non-negative integer (got "${text}")`);
   return Number(text);
+}
+
+/** A number above 0 (a load factor). */
+export function positive(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0)
+    throw new Error(`simulate: ${flag} must be a number above 0 (got "${text}")`);
+  return value;
 }
 
 function scenarioPath(nameOrPath: string): string {
