@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobData, JobProgress } from '#switchyard/contracts';
+import { openJobsQueue } from '#switchyard/fleet';
 import { CuttableProxy } from './support/cuttable-proxy.js';
 import { FleetHarness, REDIS_URL } from './support/fleet-harness.js';
 import { PrivateRedis } from './support/private-redis.js';
@@ -12,18 +13,20 @@ import { makeTestModels } from './support/test-models.js';
 // api SIGKILLed while it enqueues. `npm run test:faults` runs these with the worker and leader
 // kills of jobs.e2e-spec and failover.e2e-spec.
 
-/** Every job the fleet's queue holds, whatever its state. */
+/**
+ * Every job the fleet's queue holds, whatever its state. BullMQ's getJobCounts reads every state
+ * in one script, so a job the scheduler moves meanwhile (prioritized → active as it fills its
+ * window, back when it hands jobs back) is counted once: six separate reads could count it twice
+ * or miss it.
+ */
 async function jobCount(fleet: FleetHarness): Promise<number> {
-  const prefix = `${fleet.prefix}:jobs`;
-  const [wait, prioritized, active, completed, failed, delayed] = await Promise.all([
-    fleet.redis.llen(`${prefix}:wait`),
-    fleet.redis.zcard(`${prefix}:prioritized`),
-    fleet.redis.llen(`${prefix}:active`),
-    fleet.redis.zcard(`${prefix}:completed`),
-    fleet.redis.zcard(`${prefix}:failed`),
-    fleet.redis.zcard(`${prefix}:delayed`),
-  ]);
-  return wait + prioritized + active + completed + failed + delayed;
+  const queue = openJobsQueue(fleet.redis, fleet.prefix);
+  try {
+    const counts = await queue.getJobCounts();
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  } finally {
+    await queue.close();
+  }
 }
 
 describe('Redis restarts under a running fleet', () => {
