@@ -2,28 +2,36 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { JobData, JobProgress } from '#switchyard/contracts';
+import {
+  RedisKeys,
+  type JobData,
+  type JobProgress,
+  type WorkerCommand,
+} from '#switchyard/contracts';
+import { openJobsQueue } from '#switchyard/fleet';
 import { CuttableProxy } from './support/cuttable-proxy.js';
 import { FleetHarness, REDIS_URL } from './support/fleet-harness.js';
 import { PrivateRedis } from './support/private-redis.js';
 import { makeTestModels } from './support/test-models.js';
 
 // Faults done for real: Redis restarted under a running fleet, a worker cut off from Redis, an
-// api SIGKILLed while it enqueues. `npm run test:faults` runs these with the worker and leader
-// kills of jobs.e2e-spec and failover.e2e-spec.
+// api SIGKILLed while it enqueues, a run command delivered twice. `npm run test:faults` runs
+// these with the worker and leader kills of jobs.e2e-spec and failover.e2e-spec.
 
-/** Every job the fleet's queue holds, whatever its state. */
+/**
+ * Every job the fleet's queue holds, whatever its state. BullMQ's getJobCounts reads every state
+ * in one script, so a job the scheduler moves meanwhile (prioritized → active as it fills its
+ * window, back when it hands jobs back) is counted once: six separate reads could count it twice
+ * or miss it.
+ */
 async function jobCount(fleet: FleetHarness): Promise<number> {
-  const prefix = `${fleet.prefix}:jobs`;
-  const [wait, prioritized, active, completed, failed, delayed] = await Promise.all([
-    fleet.redis.llen(`${prefix}:wait`),
-    fleet.redis.zcard(`${prefix}:prioritized`),
-    fleet.redis.llen(`${prefix}:active`),
-    fleet.redis.zcard(`${prefix}:completed`),
-    fleet.redis.zcard(`${prefix}:failed`),
-    fleet.redis.zcard(`${prefix}:delayed`),
-  ]);
-  return wait + prioritized + active + completed + failed + delayed;
+  const queue = openJobsQueue(fleet.redis, fleet.prefix);
+  try {
+    const counts = await queue.getJobCounts();
+    return Object.values(counts).reduce((sum, n) => sum + n, 0);
+  } finally {
+    await queue.close();
+  }
 }
 
 describe('Redis restarts under a running fleet', () => {
@@ -183,5 +191,61 @@ describe('an api SIGKILLed while it enqueues a bulk submission', () => {
       answer.items.map((item) => item.id),
     );
     assert.equal(await jobCount(fleet), 3000);
+  });
+});
+
+describe('a run command delivered twice (ioredis resends an unanswered XADD on reconnect)', () => {
+  let models: Awaited<ReturnType<typeof makeTestModels>>;
+  let fleet: FleetHarness;
+
+  before(async () => {
+    models = await makeTestModels();
+    fleet = await new FleetHarness({ modelsDir: models.dir }).start();
+  });
+
+  after(async () => {
+    await fleet?.stop();
+    models?.remove();
+  });
+
+  test('the worker runs the job once: a copy is ignored while it runs and after it finished', async () => {
+    const id = await fleet.submit({ model: 'synth-5m', prompt: 'twice', max_tokens: 2000 });
+    const running = await fleet.waitForJob(id, (j) => j.state === 'running', 'to run', 30_000);
+    const stream = new RedisKeys(fleet.prefix).workerCommands(running.worker!);
+    const entries = await fleet.redis.xrange(stream, '-', '+');
+    const run = entries.find(([, fields]) => {
+      const command = JSON.parse(fields[1]) as WorkerCommand;
+      return command.type === 'run' && command.jobId === id;
+    });
+    assert.ok(run, `no run of ${id} in ${stream}`);
+    const deliverAgain = () => fleet.redis.xadd(stream, '*', ...run[1]);
+    const workerLog = () =>
+      readFileSync(fleet.processes.find((p) => p.role === 'worker')!.log, 'utf8');
+
+    await deliverAgain();
+    const done = await fleet.waitForFinished(id, 120_000);
+    assert.equal(done.state, 'completed', JSON.stringify(done));
+    assert.equal(done.usage?.completion_tokens, 2000);
+    assert.equal((await fleet.jobData(id))?.runs, 1, 'the job was started twice');
+    // A second runner of the same token would have run it too, then been refused at the end.
+    assert.doesNotMatch(workerLog(), new RegExp(`job ${id} lost`));
+    assert.match(
+      workerLog(),
+      new RegExp(`job ${id}: run ignored \\(delivered again while it runs`),
+    );
+
+    const hash = await fleet.redis.hgetall(`${fleet.prefix}:jobs:${id}`);
+    await deliverAgain();
+    await fleet.waitFor(
+      'the worker to ignore the copy that came after the job finished',
+      async () =>
+        new RegExp(`job ${id}: run ignored \\(delivered again while it has finished`).test(
+          workerLog(),
+        ),
+      30_000,
+    );
+    assert.deepEqual(await fleet.redis.hgetall(`${fleet.prefix}:jobs:${id}`), hash);
+    assert.doesNotMatch(workerLog(), new RegExp(`job ${id} lost`));
+    assert.equal(await fleet.redis.zcard(`${fleet.prefix}:jobs:completed`), 1);
   });
 });

@@ -137,6 +137,7 @@ describe('ActionSender (real Redis)', () => {
     const delivery = await sender.applyRound(ROUND);
 
     assert.deepEqual(errors, []);
+    assert.deepEqual(delivery.applied, ROUND);
     assert.deepEqual(delivery.returned, []);
     assert.equal(delivery.failed, 0);
     assert.equal(delivery.sent, 11);
@@ -180,6 +181,10 @@ describe('ActionSender (real Redis)', () => {
 
     assert.deepEqual([...delivery.returned].sort(), ['job-1', 'job-4']);
     assert.deepEqual([...delivery.dispatched].sort(), ['job-0', 'job-2', 'job-3', 'job-5']);
+    assert.deepEqual(
+      delivery.applied,
+      ROUND.filter((a) => a.workerId !== 'w2'),
+    );
     assert.equal(delivery.failed, 4);
     assert.equal(await redis.get(fixture.keys.workerCommands('w2')), 'not a stream');
     assert.deepEqual((await streamOf('w1')).map(label), EXPECTED.w1);
@@ -237,6 +242,10 @@ describe('ActionSender (real Redis)', () => {
     assert.deepEqual([...delivery.returned].sort(), ['job-2', 'job-5']);
     assert.equal(delivery.failed, 2);
     assert.deepEqual(
+      delivery.applied,
+      ROUND.filter((a) => !('jobId' in a) || !['job-2', 'job-5'].includes(a.jobId)),
+    );
+    assert.deepEqual(
       fixture.window
         .jobs()
         .map((h) => h.job.id)
@@ -256,6 +265,10 @@ describe('ActionSender (real Redis)', () => {
     assert.deepEqual(delivery.returned, ['job-2']);
     assert.equal(delivery.failed, 0);
     assert.deepEqual(
+      delivery.applied,
+      ROUND.filter((a) => !('jobId' in a) || a.jobId !== 'job-2'),
+    );
+    assert.deepEqual(
       (await streamOf('w1')).map(label),
       EXPECTED.w1.filter((c) => c !== 'run job-2'),
     );
@@ -270,8 +283,10 @@ describe('ActionSender (real Redis)', () => {
 
   it('a dispatch of a job the window no longer holds sends nothing', async () => {
     fixture.window.take('job-0');
-    const delivery = await sender.applyRound([load('w1', 'small'), dispatch('w1', 'job-0')]);
+    const round = [load('w1', 'small'), dispatch('w1', 'job-0')];
+    const delivery = await sender.applyRound(round);
     assert.deepEqual(delivery.dispatched, []);
+    assert.deepEqual(delivery.applied, [round[0]]);
     assert.deepEqual((await streamOf('w1')).map(label), ['load small']);
   });
 });

@@ -9,6 +9,7 @@ import type { SchedulerMetrics } from './scheduler-metrics.js';
 
 /** One command of a round for one worker; a run carries the held job it hands over. */
 interface PlannedCommand {
+  action: Action;
   command: WorkerCommand;
   /** The policy's reason, written into a dispatched job's progress. */
   reason: string;
@@ -21,10 +22,14 @@ interface RoundState {
   unsettled: Set<HeldJob>;
   /** Jobs held again after `scheduled` was written into their progress. */
   shownScheduled: HeldJob[];
+  /** Actions whose command was appended to its worker's stream. */
+  sentActions: Set<Action>;
 }
 
 /** What applying a round did: jobs handed to workers, jobs held again, commands not delivered. */
 export interface RoundDelivery {
+  /** The round's actions whose command reached its worker's stream, in the round's order. */
+  applied: Action[];
   /** Commands appended to workers' streams. */
   sent: number;
   /** Jobs whose run command reached their worker's stream. */
@@ -60,10 +65,11 @@ export class ActionSender {
   async applyRound(actions: Action[]): Promise<RoundDelivery> {
     const perWorker = this.plan(actions);
     const round: RoundState = {
-      delivery: { sent: 0, dispatched: [], returned: [], failed: 0 },
+      delivery: { applied: [], sent: 0, dispatched: [], returned: [], failed: 0 },
       // Every job taken from the window stays here until it is sent or held again.
       unsettled: new Set([...perWorker.values()].flat().flatMap((p) => (p.held ? [p.held] : []))),
       shownScheduled: [],
+      sentActions: new Set(),
     };
     try {
       await this.writeScheduledProgress(perWorker, round);
@@ -74,6 +80,7 @@ export class ActionSender {
         this.giveBack(held, round);
       }
     }
+    round.delivery.applied = actions.filter((a) => round.sentActions.has(a));
     return round.delivery;
   }
 
@@ -91,8 +98,9 @@ export class ActionSender {
       this.logger.debug(
         `${action.type} ${'jobId' in action ? action.jobId : action.model} → ${action.workerId}: ${action.reason}`,
       );
-      const planned = this.commandFor(action);
-      if (!planned) continue;
+      const command = this.commandFor(action);
+      if (!command) continue;
+      const planned = { ...command, action };
       const list = perWorker.get(action.workerId) ?? [];
       list.push(planned);
       perWorker.set(action.workerId, list);
@@ -100,7 +108,7 @@ export class ActionSender {
     return perWorker;
   }
 
-  private commandFor(action: Action): PlannedCommand | undefined {
+  private commandFor(action: Action): Omit<PlannedCommand, 'action'> | undefined {
     switch (action.type) {
       case 'load':
         return {
@@ -219,6 +227,7 @@ export class ActionSender {
           continue;
         }
         this.fleet.recordSent(workerId, id, p.command);
+        round.sentActions.add(p.action);
         round.delivery.sent += 1;
         if (p.held && p.command.type === 'run') {
           round.unsettled.delete(p.held);

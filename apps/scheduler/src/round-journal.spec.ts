@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import type { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import {
   BULL_PRIORITY,
@@ -9,8 +10,16 @@ import {
   type DecisionRecord,
   type QueueDepthSample,
 } from '#switchyard/contracts';
-import { MessageStream, openJobsQueue, type JobsQueue } from '#switchyard/fleet';
+import {
+  createRedisConnection,
+  MessageStream,
+  openJobsQueue,
+  type JobsQueue,
+} from '#switchyard/fleet';
 import type { Action } from '#switchyard/policy';
+import { ActionSender } from './action-sender.js';
+import { FleetView } from './fleet-view.js';
+import { HeldJobsFixture } from './held-jobs-fixture.js';
 import { RoundJournal, toRecord } from './round-journal.js';
 import { gpuHeartbeat } from './scheduler-test-fixtures.js';
 
@@ -111,6 +120,43 @@ describe('RoundJournal (real Redis)', () => {
         tokensPerSecond: 0,
       },
     ]);
+  });
+
+  it('records only the actions whose commands reached their workers, not those held back', async () => {
+    // The fixture's fetcher, like the scheduler's, needs a connection that retries without limit.
+    const connection = createRedisConnection(REDIS_URL, 'round-journal-spec');
+    const fixture = new HeldJobsFixture(connection);
+    try {
+      await fixture.hold(2);
+      const fleet = new FleetView();
+      fleet.build(['w1', 'w2'].map((id) => gpuHeartbeat({ id, appliedCommandId: '0-0' })));
+      const quiet = () => undefined;
+      const logger = { debug: quiet, log: quiet, warn: quiet, error: quiet } as unknown as Logger;
+      const sender = new ActionSender(connection, fixture.keys, fixture.window, fleet, 512, logger);
+      // A string where w2's stream should be: every append to it fails (WRONGTYPE).
+      await connection.set(fixture.keys.workerCommands('w2'), 'not a stream');
+      const round: Action[] = [
+        { ...preempt, workerId: 'w2' },
+        { ...dispatch, workerId: 'w1', jobId: 'job-0' },
+        { ...dispatch, workerId: 'w2', jobId: 'job-1' },
+      ];
+      const delivery = await sender.applyRound(round);
+      assert.deepEqual(delivery.returned, ['job-1']);
+
+      const journal = new RoundJournal(connection, fixture.keys, fixture.queue);
+      await journal.afterRound(2_000, delivery.applied, [], []);
+      const decisions = new MessageStream<DecisionRecord>(
+        connection,
+        fixture.keys.schedulerDecisions(),
+      );
+      const recorded = (await decisions.since(0)).map(
+        ({ message: m }) => `${m.type} ${m.jobId} → ${m.workerId}`,
+      );
+      assert.deepEqual(recorded, ['dispatch job-0 → w1']);
+    } finally {
+      await fixture.cleanup();
+      connection.disconnect();
+    }
   });
 
   it('records the GPU layers of a load', () => {

@@ -38,17 +38,18 @@ export class RoundJournal {
   }
 
   /**
-   * Records a round's applied actions, and a depth sample when one is due: `windowClasses` are
-   * the classes of the jobs still held in the window, `heartbeats` the workers' last ones.
+   * Records a round's applied actions (RoundDelivery's `applied`: those whose command was sent),
+   * and a depth sample when one is due: `windowClasses` are the classes of the jobs still held in
+   * the window, `heartbeats` the workers' last ones.
    */
   async afterRound(
     at: number,
-    actions: Action[],
+    applied: Action[],
     windowClasses: PriorityClass[],
     heartbeats: WorkerState[],
   ): Promise<void> {
-    if (actions.length > 0) {
-      await this.decisions.sendMany(actions.slice(-DECISIONS_KEPT).map((a) => toRecord(at, a)));
+    if (applied.length > 0) {
+      await this.decisions.sendMany(applied.slice(-DECISIONS_KEPT).map((a) => toRecord(at, a)));
     }
     if (at - this.lastSampleAt < QUEUE_DEPTH_SAMPLE_MS) return;
     this.lastSampleAt = at;

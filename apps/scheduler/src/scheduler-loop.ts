@@ -189,11 +189,12 @@ export class SchedulerLoop {
       (jobId) => heartbeats.flatMap((h) => h.running).find((r) => r.jobId === jobId)?.priority,
     );
     // A Redis error on the way holds the job again and is logged: the round itself goes on.
-    await this.actions.applyRound(decision.actions);
+    const delivery = await this.actions.applyRound(decision.actions);
     await this.explainWaiting(decision.waiting);
     const held = this.window.jobs().map((h) => h.job.data.priority);
+    // Only what reached the workers: a dispatch held back after a Redis error is placed again later.
     await this.journal
-      .afterRound(snapshot.now, decision.actions, held, heartbeats)
+      .afterRound(snapshot.now, delivery.applied, held, heartbeats)
       .catch((error: Error) => this.logger.warn(`fleet journal: ${error.message}`));
     this.lastDecision = {
       at: snapshot.now,

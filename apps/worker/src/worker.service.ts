@@ -32,6 +32,7 @@ import { JobRunner } from './job-runner.js';
 import { KvStateStore } from './kv-state-store.js';
 import { KvStateSweeper } from './kv-state-sweeper.js';
 import { resolveMemoryBudget } from './memory-budget.js';
+import { RunnerTable } from './runner-table.js';
 import { budgetedBytes, reportWorkerState } from './worker-state-report.js';
 import { WorkerEnv } from './worker-env.js';
 import { WorkerMetrics } from './worker-metrics.js';
@@ -51,7 +52,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private readonly registry: WorkerRegistry;
   private readonly commands: MessageStream<WorkerCommand>;
   private readonly events: MessageStream<WorkerEvent>;
-  private readonly runners = new Map<string, JobRunner>();
+  private readonly runners = new RunnerTable<JobRunner>();
   private readonly kvStates: KvStateStore;
   private readonly kvSweeper: KvStateSweeper;
   private engine!: LlamaEngine;
@@ -173,13 +174,13 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     this.draining = true;
     if (!this.engine) return;
     await this.heartbeat();
-    const running = [...this.runners.values()];
+    const running = this.runners.list();
     if (running.length > 0) {
       this.logger.log(
         `draining: ${running.length} running job(s) get ${this.env.WORKER_DRAIN_TIMEOUT_MS} ms to finish`,
       );
       const timer = setTimeout(() => {
-        const left = [...this.runners.values()];
+        const left = this.runners.list();
         if (left.length > 0) this.logger.log(`handing ${left.length} job(s) back to the queue`);
         for (const runner of left) runner.stop('shutdown');
       }, this.env.WORKER_DRAIN_TIMEOUT_MS);
@@ -187,7 +188,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       clearTimeout(timer);
     }
     // Jobs dispatched while draining were handed back as they arrived; wait for those too.
-    await Promise.all([...this.runners.values()].map((r) => r.done));
+    await Promise.all(this.runners.list().map((r) => r.done));
     for (const model of this.engine.loadedModels()) {
       const started = performance.now();
       await this.engine.unloadModel(model.name).then(
@@ -214,7 +215,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       engine: this.engine,
       env: this.env,
       memoryBudgetBytes: this.memoryBudgetBytes,
-      runners: [...this.runners.values()],
+      runners: this.runners.list(),
       servable: this.servable,
       kvStates: this.kvStates.held(),
       appliedCommandId: this.appliedCommandId,
@@ -269,7 +270,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       case 'unload':
         return this.unload(command.model);
       case 'run':
-        return this.startJob(command);
+        return this.admitJob(command);
       case 'cancel':
         this.runners.get(command.jobId)?.stop('cancel');
         // Cancelled while it waited: the state kept for its resume has no use any more.
@@ -334,7 +335,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async unload(model: string): Promise<void> {
-    if ([...this.runners.values()].some((r) => r.command.model === model)) {
+    if (this.runners.list().some((r) => r.command.model === model)) {
       this.logger.warn(`not unloading ${model}: jobs still run on it`);
       return;
     }
@@ -346,6 +347,27 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     await this.kvStates.dropModel(model);
     this.logger.log(`unloaded ${model}`);
     await this.emit({ type: 'model-unloaded', workerId: this.id, model, at: Date.now() });
+  }
+
+  /** Starts a dispatched job once: a run resent on a reconnect is ignored; a stale run of it stops first. */
+  private async admitJob(command: Extract<WorkerCommand, { type: 'run' }>): Promise<void> {
+    const admission = this.runners.admit(command);
+    if (admission.kind === 'duplicate' || admission.kind === 'outdated') {
+      const why =
+        admission.kind === 'outdated'
+          ? 'an earlier dispatch than the run here'
+          : `delivered again while it ${admission.of === 'running' ? 'runs' : 'has finished'} here`;
+      this.logger.warn(`job ${command.jobId}: run ignored (${why})`);
+      return;
+    }
+    if (admission.kind === 'supersedes') {
+      this.logger.warn(
+        `job ${command.jobId}: dispatched again with a new lock token; old run stops`,
+      );
+      admission.stale.stop('lock-lost');
+      await admission.stale.done;
+    }
+    this.startJob(command);
   }
 
   private startJob(command: Extract<WorkerCommand, { type: 'run' }>): void {
@@ -363,7 +385,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       },
       command,
     );
-    this.runners.set(command.jobId, runner);
+    this.runners.add(runner);
     // Dispatched before the scheduler saw the drain: hand it straight back.
     if (this.draining) runner.stop('shutdown');
     runner.done = runner
@@ -373,7 +395,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         return 'lost' as const;
       })
       .then(async (outcome) => {
-        this.runners.delete(command.jobId);
+        this.runners.remove(runner);
         this.metrics.recordRun(command.model, runner, outcome);
         this.heartbeatNow();
         const request = runner.requestId ? ` (request ${runner.requestId})` : '';
