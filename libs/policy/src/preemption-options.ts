@@ -186,7 +186,8 @@ export class PreemptionOptions {
     const level = r.levelWithin(worker, model, r.plan.freeMemory(worker));
     const victim = this.cheapest(worker, victims);
     if (level === undefined || !victim) return undefined;
-    const loadMs = r.oracle.loadMs(model, worker, level);
+    const loadMs =
+      r.oracle.loadMs(model, worker, level) + r.oracle.coldExtraMs(model, worker, level);
     const memoryBytes = r.oracle.memoryAt(model, worker, level);
     // The load runs while the victim stops; the job starts when both are done.
     const startAt = Math.max(this.freedAt(worker, victim), r.commandsFreeAt(worker) + loadMs);
@@ -219,7 +220,9 @@ export class PreemptionOptions {
       }));
       const stoppedAt = Math.max(...paused.map((v) => this.freedAt(worker, v)));
       const startAt =
-        Math.max(stoppedAt, r.commandsFreeAt(worker)) + r.oracle.loadMs(model, worker, level);
+        Math.max(stoppedAt, r.commandsFreeAt(worker)) +
+        r.oracle.loadMs(model, worker, level) +
+        r.oracle.coldExtraMs(model, worker, level);
       const harmMs = reloadMs + paused.reduce((sum, v) => sum + v.costMs, 0);
       options.push({
         kind: 'pause-evict',
