@@ -13,7 +13,7 @@ import {
   wouldMissSla,
   type JobContext,
 } from './plan-choice.js';
-import { isHarmless, type PlanOption } from './plan-option.js';
+import { isHarmless, isPreemptive, type PlanOption } from './plan-option.js';
 import { PlanReasons } from './plan-reasons.js';
 import { PlacementOptions } from './placement-options.js';
 import { PreemptionOptions } from './preemption-options.js';
@@ -109,7 +109,7 @@ export class JobPlacer {
     const mayPreempt = job.priority !== 'batch' && r.ledger.anyVictimFor(rank);
     if (urgent) {
       if (mayPreempt) this.preemption.collect(job, out, takeFree);
-      chosen = chooseUrgent(context, out.options);
+      chosen = chooseUrgent(context, out.options, r.demand.waitingSlaJobs(job.model));
     }
     if (weighedAll && (urgent || !mayPreempt) && !out.options.some((o) => o.dispatchNow)) {
       r.startless.add(job.model, rank, takeFree);
@@ -225,9 +225,12 @@ export class JobPlacer {
     if (!urgent || meetsTargets(context, chosen)) return '';
     const r = this.round;
     const sla = describeSla(context.targets, r.now);
-    const why = r.ledger.anyVictimFor(classRank(context.job.priority))
-      ? 'no preemption would meet it, and none is made for a job that misses anyway'
-      : 'no lower-class job may be preempted (class, preemption cap or batch floor)';
+    const why = isPreemptive(chosen)
+      ? `no preemption would meet it; this one brings ${context.job.model} another copy for its ` +
+        `${r.demand.waitingSlaJobs(context.job.model)} waiting interactive and standard job(s)`
+      : r.ledger.anyVictimFor(classRank(context.job.priority))
+        ? 'no preemption would meet it, and none is made for a job that misses anyway'
+        : 'no lower-class job may be preempted (class, preemption cap or batch floor)';
     return `; misses its SLA (${sla}): ${why}`;
   }
 
