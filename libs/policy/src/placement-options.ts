@@ -257,8 +257,8 @@ export class PlacementOptions {
  * file (see PolicyWorker.warmModels): interactive and standard jobs do, for their SLA hangs on
  * it; batch jobs plan every load from the page cache. In the simulator, batch jobs planning cold
  * loads too cut goodput on batch-flood-wide (2,687 tok/s warm; 2,327 with batch placements cold;
- * 1,460 with the round's timelines cold as well, its loads 623 → 1,138): a copy still loading
- * looked far off, so batch jobs evicted and loaded elsewhere instead of waiting for it.
+ * 1,460 with the round's timelines cold as well, 4,418 GiB loaded against 2,637), probably as a
+ * copy still loading looked far off and batch jobs loaded elsewhere instead of waiting for it.
  */
 export function plansColdLoads(job: PolicyJob): boolean {
   return job.priority !== 'batch';
