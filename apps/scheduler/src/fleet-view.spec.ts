@@ -54,4 +54,15 @@ describe('FleetView', () => {
     assert.deepEqual([worker.loaded[0].gpuLayers, worker.loaded[0].memoryBytes], [0, 1_000]);
     assert.equal(worker.loaded[0].loadedAt, 100);
   });
+
+  it('passes on the files a worker has read (warmModels), and nothing for a worker that does not say', () => {
+    const view = new FleetView();
+    const [warm, older] = view.build([
+      gpuHeartbeat({ warmModels: ['big', 'small'] }),
+      gpuHeartbeat({ id: 'w2' }),
+    ]);
+    assert.deepEqual(warm.warmModels, ['big', 'small']);
+    assert.equal(older.warmModels, undefined);
+    assert.equal('warmModels' in older, false);
+  });
 });

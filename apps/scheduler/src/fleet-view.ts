@@ -64,6 +64,7 @@ export class FleetView {
           preemptions: r.preemptions,
         })),
         draining: hb.draining,
+        ...(hb.warmModels ? { warmModels: hb.warmModels } : {}),
       };
       for (const { command } of pending) applyPending(worker, hb, command);
       return worker;

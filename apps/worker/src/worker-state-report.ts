@@ -14,6 +14,11 @@ export interface WorkerStateInput {
   runners: JobRunner[];
   servable: ServableModel[];
   kvStates: WorkerState['kvStates'];
+  /**
+   * Models loaded to the end since the worker started: the proxy for a file in the page cache
+   * (see WorkerState.warmModels).
+   */
+  warmModels: ReadonlySet<string>;
   appliedCommandId: string;
   draining: boolean;
   startedAt: number;
@@ -74,6 +79,7 @@ export function reportWorkerState(input: WorkerStateInput): WorkerState {
     })),
     models: input.servable,
     kvStates: input.kvStates,
+    warmModels: [...input.warmModels].sort(),
     appliedCommandId: input.appliedCommandId,
     draining: input.draining,
     startedAt: input.startedAt,

@@ -59,6 +59,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private profiles?: LiveProfileRefresher;
   private models!: ModelRegistry;
   private servable: ServableModel[] = [];
+  /** Models this worker has loaded to the end since it started (reported as warmModels). */
+  private readonly warmModels = new Set<string>();
   private memoryBudgetBytes = 0;
   private appliedCommandId = '0-0';
   private readonly startedAt = Date.now();
@@ -218,6 +220,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       runners: this.runners.list(),
       servable: this.servable,
       kvStates: this.kvStates.held(),
+      warmModels: this.warmModels,
       appliedCommandId: this.appliedCommandId,
       draining: this.draining,
       startedAt: this.startedAt,
@@ -317,6 +320,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         `loaded ${command.model} (${loaded.gpuLayers}/${loaded.totalLayers} layers on GPU) in ${Math.round(loaded.loadMs)} ms`,
       );
       this.metrics.recordLoad(command.model, { bytes: this.modelBytes(loaded), ms: loaded.loadMs });
+      // Read to the end: the file is likely in the page cache, and the next load of it is warm.
+      this.warmModels.add(command.model);
       await this.emit({
         type: 'model-loaded',
         workerId: this.id,

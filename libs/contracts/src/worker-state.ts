@@ -79,6 +79,13 @@ export interface WorkerState {
   models: ServableModel[];
   /** KV states of preempted jobs this worker holds (absent from workers that keep none). */
   kvStates?: HeldKvState[];
+  /**
+   * Models whose file this worker has read in full (a load that completed) since it started,
+   * sorted: a proxy for the file being in the host's page cache, so that a load of another model
+   * is predicted at storage speed. The proxy misses files other processes read and files the
+   * kernel dropped since. Absent from older workers: every load is then predicted warm.
+   */
+  warmModels?: string[];
   /** Stream id of the last command this worker applied ('0-0' before any). */
   appliedCommandId: string;
   draining: boolean;

@@ -182,6 +182,18 @@ export class CostOracle {
   }
 
   /**
+   * Milliseconds a load of the model on the worker takes beyond loadMs because the worker has
+   * not read its file (see PolicyWorker.warmModels): storage instead of the page cache. 0 where
+   * it has, or where the worker does not say.
+   */
+  coldExtraMs(name: string, worker: PolicyWorker, gpuLayers: number): number {
+    const warm = worker.warmModels;
+    if (warm === undefined || warm.includes(name)) return 0;
+    const costs = this.costs(name, worker);
+    return Math.max(0, costs.loadMs(gpuLayers, true) - costs.loadMs(gpuLayers));
+  }
+
+  /**
    * A waiting job's time to its first token and to its end once it starts (ms). A resumed job
    * evaluates its checkpoint again along with the prompt, unless `restoreKv`: then it restores
    * the KV state saved where it was preempted instead (see restoreMs).

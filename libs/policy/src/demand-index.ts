@@ -15,11 +15,15 @@ export class DemandIndex {
   private readonly freeFull = new Map<string, { total: number; byWorker: Map<string, number> }>();
   private readonly absorbedTokens = new Map<string, number>();
   private readonly jobs = new Map<string, number>();
+  /** Interactive and standard jobs of the window per model (those with a tight SLA). */
+  private readonly slaJobs = new Map<string, number>();
 
   constructor(snapshot: FleetSnapshot, oracle: CostOracle) {
     // One entry per model, counted in place: the window can hold 10,000 jobs.
     const byModel = new Map<string, { tokens: number; jobs: number }>();
     for (const job of snapshot.backlog) {
+      if (job.priority !== 'batch')
+        this.slaJobs.set(job.model, (this.slaJobs.get(job.model) ?? 0) + 1);
       const entry = byModel.get(job.model);
       if (entry) {
         entry.tokens += CostOracle.decodeTokens(job);
@@ -59,6 +63,11 @@ export class DemandIndex {
   /** Jobs of the window for `model`. */
   waitingJobs(model: string): number {
     return this.jobs.get(model) ?? 0;
+  }
+
+  /** Interactive and standard jobs of the window for `model`. */
+  waitingSlaJobs(model: string): number {
+    return this.slaJobs.get(model) ?? 0;
   }
 
   /** Decode tokens of the window's jobs for `model`. */

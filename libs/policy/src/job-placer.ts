@@ -14,7 +14,7 @@ import {
   wouldMissSla,
   type JobContext,
 } from './plan-choice.js';
-import { isHarmless, type PlanOption } from './plan-option.js';
+import { isHarmless, isPreemptive, type PlanOption } from './plan-option.js';
 import { PlanReasons } from './plan-reasons.js';
 import { PlacementOptions } from './placement-options.js';
 import { PreemptionOptions } from './preemption-options.js';
@@ -109,12 +109,14 @@ export class JobPlacer {
     const urgent = job.priority !== 'batch' && wouldMissSla(context, out.options);
     const mayPreempt = job.priority !== 'batch' && r.ledger.anyVictimFor(rank);
     if (urgent) {
-      // A job past its SLA target now is past it on every option: no pause can rescue it, and
-      // chooseUrgent would take a harmless option anyway. In a long queue most waiting
-      // interactive jobs are such; weighing their pauses was a sixth of a window round.
-      if (mayPreempt && !pastTargets(context)) this.preemption.collect(job, out, takeFree);
-      else if (mayPreempt) weighedAll = false;
-      chosen = chooseUrgent(context, out.options);
+      // A job past its SLA target now is past it on every option: no pause of a copy's job can
+      // rescue it (in a long queue most waiting interactive jobs are such; weighing those pauses
+      // was a sixth of a window round). Only a preemption that adds a copy may still be chosen,
+      // for the jobs queued behind it (queueRelief).
+      const late = pastTargets(context);
+      if (mayPreempt) this.preemption.collect(job, out, takeFree, !late);
+      if (mayPreempt && late) weighedAll = false;
+      chosen = chooseUrgent(context, out.options, r.demand.waitingSlaJobs(job.model));
     }
     if (weighedAll && (urgent || !mayPreempt) && !out.options.some((o) => o.dispatchNow)) {
       r.startless.add(job.model, rank, takeFree);
@@ -230,9 +232,12 @@ export class JobPlacer {
     if (!urgent || meetsTargets(context, chosen)) return '';
     const r = this.round;
     const sla = describeSla(context.targets, r.now);
-    const why = r.ledger.anyVictimFor(classRank(context.job.priority))
-      ? 'no preemption would meet it, and none is made for a job that misses anyway'
-      : 'no lower-class job may be preempted (class, preemption cap or batch floor)';
+    const why = isPreemptive(chosen)
+      ? `no preemption would meet it; this one brings ${context.job.model} another copy for its ` +
+        `${r.demand.waitingSlaJobs(context.job.model)} waiting interactive and standard job(s)`
+      : r.ledger.anyVictimFor(classRank(context.job.priority))
+        ? 'no preemption would meet it, and none is made for a job that misses anyway'
+        : 'no lower-class job may be preempted (class, preemption cap or batch floor)';
     return `; misses its SLA (${sla}): ${why}`;
   }
 

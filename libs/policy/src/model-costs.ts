@@ -54,10 +54,11 @@ const enum Row {
   decode,
   prefill,
   load,
+  coldLoad,
   gpu,
   host,
 }
-const ROWS = 7;
+const ROWS = 8;
 
 /**
  * One model's costs on one kind of device, for one round: what CostOracle answers per model,
@@ -185,9 +186,14 @@ export class ModelCosts {
     return (tokens / rate) * 1_000;
   }
 
-  /** Milliseconds to load (or reload at another level) a copy, from the page cache. */
-  loadMs(gpuLayers: number): number {
-    const predicted = this.predicted('load', Row.load, gpuLayers);
+  /**
+   * Milliseconds to load (or reload at another level) a copy: from the page cache, or from
+   * storage when `cold` (without a cost model the two are alike: nothing tells them apart).
+   */
+  loadMs(gpuLayers: number, cold = false): number {
+    const predicted = cold
+      ? this.predicted('coldLoad', Row.coldLoad, gpuLayers)
+      : this.predicted('load', Row.load, gpuLayers);
     if (predicted) return predicted;
     const fileBytes = this.model?.fileBytes ?? 0;
     return FALLBACK_COSTS.loadSetupMs + (fileBytes / FALLBACK_COSTS.loadBytesPerSecond) * 1_000;

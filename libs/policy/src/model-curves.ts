@@ -2,11 +2,11 @@ import type { CostModel, CostQuery } from '#switchyard/cost-model';
 import type { ModelCosts } from './model-costs.js';
 
 /** A figure the policy asks the cost model for, per GPU-layer count. */
-export type CurveMetric = 'decode' | 'prefill' | 'load' | 'gpu' | 'host';
+export type CurveMetric = 'decode' | 'prefill' | 'load' | 'coldLoad' | 'gpu' | 'host';
 
 /**
  * The cost model's figures for one model on one device (threads and context fixed), by GPU-layer
- * count, each computed on first use: decode and prefill tokens/s, warm load ms, GPU and host
+ * count, each computed on first use: decode and prefill tokens/s, warm and cold load ms, GPU and host
  * bytes. 0 where the cost model cannot answer (the caller falls back). On a CPU device every
  * count reads the figures at 0.
  */
@@ -24,7 +24,14 @@ export class ModelCurves {
   ) {
     // NaN marks a figure not computed yet; levels run from 0 to layers + 1.
     const empty = () => new Float64Array(query.model.layers + 2).fill(NaN);
-    this.values = { decode: empty(), prefill: empty(), load: empty(), gpu: empty(), host: empty() };
+    this.values = {
+      decode: empty(),
+      prefill: empty(),
+      load: empty(),
+      coldLoad: empty(),
+      gpu: empty(),
+      host: empty(),
+    };
   }
 
   /** The figure at `gpuLayers`. */
@@ -46,8 +53,8 @@ export class ModelCurves {
           ? this.costModel.predictDecodeTokensPerSecond(query)
           : metric === 'prefill'
             ? this.costModel.predictPrefillTokensPerSecond(query)
-            : metric === 'load'
-              ? this.costModel.predictLoadMs(query, 'warm')
+            : metric === 'load' || metric === 'coldLoad'
+              ? this.costModel.predictLoadMs(query, metric === 'load' ? 'warm' : 'cold')
               : metric === 'gpu'
                 ? this.costModel.predictMemory(query).gpuBytes
                 : this.costModel.predictMemory(query).hostBytes;

@@ -1,5 +1,6 @@
 import { compareIds } from './format.js';
 import { isHarmless, isPreemptive, planScore, type PlanOption } from './plan-option.js';
+import { queueRelief } from './queue-relief.js';
 import { meetsSla, type SlaTargets } from './sla-targets.js';
 import type { PolicyJob, PolicyWorker } from './snapshot.js';
 
@@ -122,13 +123,18 @@ export function wouldMissSla(context: JobContext, options: readonly PlanOption[]
 export function chooseUrgent(
   context: JobContext,
   options: readonly PlanOption[],
+  waitingSlaJobs = 0,
 ): PlanOption | undefined {
   const meeting = least(
     options,
     (o) => !isHarmless(o) && meetsTargets(context, o),
     (a, b) => a.harmMs - b.harmMs || tieBreak(a, b),
   );
-  return meeting ?? least(options, (o) => !isPreemptive(o), tieBreak);
+  return (
+    meeting ??
+    queueRelief(options, waitingSlaJobs) ??
+    least(options, (o) => !isPreemptive(o), tieBreak)
+  );
 }
 
 /** The best option on another worker than `chosen`: what it was compared with, for reasons. */

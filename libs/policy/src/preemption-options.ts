@@ -69,12 +69,13 @@ export class PreemptionOptions {
    * others (which must load it) only while no pause on a copy meets the SLA, only on device kinds
    * whose lower bound could still be chosen, and on their most promising workers. `takeFree`
    * false when the free slots are owed to batch work (then a pause frees one even where one is).
+   * `onCopies` false skips the pauses on copies (for a job that can no longer meet its SLA).
    */
-  collect(job: PolicyJob, out: OptionCollector, takeFree: boolean): void {
+  collect(job: PolicyJob, out: OptionCollector, takeFree: boolean, onCopies = true): void {
     const r = this.round;
     const rank = classRank(job.priority);
     let met = false;
-    for (const worker of r.realCopies(job.model)) {
+    for (const worker of onCopies ? r.realCopies(job.model) : []) {
       const { pauses } = this.prepared(this.onCopies, worker, job.model, rank, takeFree);
       if (pauses.length === 0) continue;
       const option = this.option(job, pauses[0]);
@@ -186,7 +187,8 @@ export class PreemptionOptions {
     const level = r.levelWithin(worker, model, r.plan.freeMemory(worker));
     const victim = this.cheapest(worker, victims);
     if (level === undefined || !victim) return undefined;
-    const loadMs = r.oracle.loadMs(model, worker, level);
+    const loadMs =
+      r.oracle.loadMs(model, worker, level) + r.oracle.coldExtraMs(model, worker, level);
     const memoryBytes = r.oracle.memoryAt(model, worker, level);
     // The load runs while the victim stops; the job starts when both are done.
     const startAt = Math.max(this.freedAt(worker, victim), r.commandsFreeAt(worker) + loadMs);
@@ -219,7 +221,9 @@ export class PreemptionOptions {
       }));
       const stoppedAt = Math.max(...paused.map((v) => this.freedAt(worker, v)));
       const startAt =
-        Math.max(stoppedAt, r.commandsFreeAt(worker)) + r.oracle.loadMs(model, worker, level);
+        Math.max(stoppedAt, r.commandsFreeAt(worker)) +
+        r.oracle.loadMs(model, worker, level) +
+        r.oracle.coldExtraMs(model, worker, level);
       const harmMs = reloadMs + paused.reduce((sum, v) => sum + v.costMs, 0);
       options.push({
         kind: 'pause-evict',

@@ -62,6 +62,11 @@ export interface PolicyWorker {
   /** Jobs running (or dispatched and not yet finished) on it. */
   running: PolicyRunningJob[];
   draining: boolean;
+  /**
+   * Models whose file the worker has read since it started (see WorkerState.warmModels): a load
+   * of any other model is predicted cold, at storage speed. Absent: every load is predicted warm.
+   */
+  warmModels?: readonly string[];
 }
 
 /** A job in the scheduler's look-ahead window, not yet dispatched. */

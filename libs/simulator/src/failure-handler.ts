@@ -73,7 +73,7 @@ export class FailureHandler {
     worker.visible = true;
     this.ctx.rounds.fleetChangedNow();
     worker.generation++;
-    worker.warm.clear();
+    worker.coolDown();
     worker.lastAdvanceAt = this.ctx.clock.now;
     worker.touch();
     this.ctx.rounds.wake();

@@ -66,8 +66,13 @@ export class SimWorker {
   host?: SimHost;
   /** Share of its speed alone the worker computes at: below 1 when its host's cores are contended. */
   speed = 1;
-  /** Models whose file is in this host's page cache (loaded here before). */
+  /**
+   * Models whose file is in this host's page cache: loaded here to the end since the worker
+   * started. Reported in its view as warmModels, as the live worker's heartbeat reports them.
+   */
   readonly warm = new Set<string>();
+  /** `warm` sorted, as the view reports it (rebuilt when a model is added). */
+  private warmList: string[] = [];
   readonly servable: ReadonlySet<string>;
   private dirty = true;
   private cached?: PolicyWorker;
@@ -93,6 +98,21 @@ export class SimWorker {
   /** Memory the worker may fill with models. */
   get memoryBudgetBytes(): number {
     return this.group.memoryBudgetBytes;
+  }
+
+  /** The model's file has been read to the end here: it is in the page cache from now on. */
+  warmUp(model: string): void {
+    if (this.warm.has(model)) return;
+    this.warm.add(model);
+    this.warmList = [...this.warm].sort();
+    this.touch();
+  }
+
+  /** The host restarted: its page cache is cold. */
+  coolDown(): void {
+    this.warm.clear();
+    this.warmList = [];
+    this.touch();
   }
 
   /** Marks the policy's view of this worker stale. */
@@ -299,6 +319,7 @@ export class SimWorker {
       loaded: [...loaded.values()],
       running,
       draining: false,
+      warmModels: this.warmList,
     };
     this.dirty = false;
     return this.cached;

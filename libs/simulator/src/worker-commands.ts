@@ -61,6 +61,9 @@ export class WorkerCommands {
     instance.state = 'ready';
     instance.loadedAt = now;
     instance.lastUsedAt = now;
+    // Warm once read to the end, as the live worker reports it (a load holds the stream, so no
+    // second load of the file starts before this one ends).
+    worker.warmUp(instance.model);
     worker.commandBusy = false;
     worker.touch();
     this.ctx.rounds.wake();
@@ -135,7 +138,6 @@ export class WorkerCommands {
     worker.instances.set(model, instance);
     this.setUsed(worker, worker.usedBytes + rates.memoryBytes);
     const loadMs = rates.loadTimeMs(worker.warm.has(model) ? 'warm' : 'cold');
-    worker.warm.add(model);
     metrics.counters.loads++;
     metrics.counters.loadBytesRead += rates.loadBytesRead;
     metrics.counters.loadBytesUploaded += rates.loadBytesUploaded;
