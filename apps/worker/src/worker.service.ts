@@ -31,9 +31,10 @@ import { catalogDeviceId, LiveProfileRefresher } from '#switchyard/profiler';
 import { JobRunner } from './job-runner.js';
 import { KvStateStore } from './kv-state-store.js';
 import { KvStateSweeper } from './kv-state-sweeper.js';
+import { ModelResidency } from './model-residency.js';
 import { resolveMemoryBudget } from './memory-budget.js';
 import { RunnerTable } from './runner-table.js';
-import { budgetedBytes, reportWorkerState } from './worker-state-report.js';
+import { reportWorkerState } from './worker-state-report.js';
 import { WorkerEnv } from './worker-env.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
@@ -59,8 +60,8 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private profiles?: LiveProfileRefresher;
   private models!: ModelRegistry;
   private servable: ServableModel[] = [];
-  /** Models this worker has loaded to the end since it started (reported as warmModels). */
-  private readonly warmModels = new Set<string>();
+  /** Set once the engine and the registry are ready (bootstrap). */
+  private residency?: ModelResidency;
   private memoryBudgetBytes = 0;
   private appliedCommandId = '0-0';
   private readonly startedAt = Date.now();
@@ -120,6 +121,16 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     await this.kvStates.open();
     this.models = await ModelRegistry.scan(env.MODELS_DIR, { manifestPath: env.MODELS_MANIFEST });
     for (const problem of this.models.problems) this.logger.warn(problem);
+    this.residency = new ModelResidency({
+      workerId: this.id,
+      engine: this.engine,
+      models: this.models,
+      modelsDir: env.MODELS_DIR,
+      metrics: this.metrics,
+      kvStates: this.kvStates,
+      runners: this.runners,
+      emit: (event) => this.emit(event),
+    });
     this.servable = await Promise.all(
       this.models.list().map(async (m) => {
         const gpuLayers = device.kind === 'cpu' ? 0 : m.layers;
@@ -191,18 +202,7 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     }
     // Jobs dispatched while draining were handed back as they arrived; wait for those too.
     await Promise.all(this.runners.list().map((r) => r.done));
-    for (const model of this.engine.loadedModels()) {
-      const started = performance.now();
-      await this.engine.unloadModel(model.name).then(
-        () =>
-          this.metrics.recordUnload(
-            model.name,
-            this.modelBytes(model),
-            performance.now() - started,
-          ),
-        () => undefined,
-      );
-    }
+    await this.residency?.unloadAll();
     await this.kvStates.close();
     this.deregistered = true;
     await this.emit({ type: 'worker-stopping', workerId: this.id, at: Date.now() });
@@ -220,15 +220,11 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
       runners: this.runners.list(),
       servable: this.servable,
       kvStates: this.kvStates.held(),
-      warmModels: this.warmModels,
+      warmModels: this.residency?.warmModels ?? NONE_WARM,
       appliedCommandId: this.appliedCommandId,
       draining: this.draining,
       startedAt: this.startedAt,
     });
-  }
-
-  private modelBytes(m: { gpuBytes: number; cpuBytes: number }): number {
-    return budgetedBytes(this.engine.device.kind, m);
   }
 
   private async heartbeat(): Promise<void> {
@@ -269,9 +265,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
   private async apply(command: WorkerCommand): Promise<void> {
     switch (command.type) {
       case 'load':
-        return this.load(command);
+        return this.residency!.load(command);
       case 'unload':
-        return this.unload(command.model);
+        return this.residency!.unload(command.model);
       case 'run':
         return this.admitJob(command);
       case 'cancel':
@@ -291,67 +287,6 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
         void this.drain().then(() => process.kill(process.pid, 'SIGTERM'));
         return;
     }
-  }
-
-  private async load(command: Extract<WorkerCommand, { type: 'load' }>): Promise<void> {
-    const info = this.models.get(command.model);
-    const fail = (error: string) => {
-      this.logger.error(`cannot load ${command.model}: ${error}`);
-      this.metrics.recordLoad(command.model);
-      return this.emit({
-        type: 'model-load-failed',
-        workerId: this.id,
-        model: command.model,
-        error,
-        at: Date.now(),
-      });
-    };
-    if (!info) return fail(`not in this worker's registry (${this.env.MODELS_DIR})`);
-    const before = this.engine.loadedModels().find((m) => m.name === command.model);
-    try {
-      const loaded = await this.engine.loadModel({
-        name: command.model,
-        path: info.path,
-        gpuLayers: command.gpuLayers,
-        contextSize: command.contextSize,
-        slots: command.slots,
-      });
-      this.logger.log(
-        `loaded ${command.model} (${loaded.gpuLayers}/${loaded.totalLayers} layers on GPU) in ${Math.round(loaded.loadMs)} ms`,
-      );
-      this.metrics.recordLoad(command.model, { bytes: this.modelBytes(loaded), ms: loaded.loadMs });
-      // Read to the end: the file is likely in the page cache, and the next load of it is warm.
-      this.warmModels.add(command.model);
-      await this.emit({
-        type: 'model-loaded',
-        workerId: this.id,
-        model: command.model,
-        gpuLayers: loaded.gpuLayers,
-        memoryBytes: this.modelBytes(loaded),
-        loadMs: loaded.loadMs,
-        at: Date.now(),
-      });
-    } catch (error) {
-      await fail((error as Error).message);
-    }
-    // Reloaded (another offload level) or gone: states of the old instance must not be restored.
-    const after = this.engine.loadedModels().find((m) => m.name === command.model);
-    if (before && after?.loadedAt !== before.loadedAt) await this.kvStates.dropModel(command.model);
-  }
-
-  private async unload(model: string): Promise<void> {
-    if (this.runners.list().some((r) => r.command.model === model)) {
-      this.logger.warn(`not unloading ${model}: jobs still run on it`);
-      return;
-    }
-    const loaded = this.engine.loadedModels().find((m) => m.name === model);
-    const started = performance.now();
-    await this.engine.unloadModel(model);
-    if (loaded)
-      this.metrics.recordUnload(model, this.modelBytes(loaded), performance.now() - started);
-    await this.kvStates.dropModel(model);
-    this.logger.log(`unloaded ${model}`);
-    await this.emit({ type: 'model-unloaded', workerId: this.id, model, at: Date.now() });
   }
 
   /** Starts a dispatched job once: a run resent on a reconnect is ignored; a stale run of it stops first. */
@@ -419,6 +354,9 @@ export class WorkerService implements OnApplicationBootstrap, OnApplicationShutd
     await this.events.send(event).catch(() => undefined);
   }
 }
+
+/** Reported before the models are read: no model loaded yet. */
+const NONE_WARM: ReadonlySet<string> = new Set<string>();
 
 function mib(bytes: number): number {
   return Math.round(bytes / 1024 ** 2);
