@@ -252,8 +252,12 @@ function parseHosts(r: FieldReader, fleet: FleetGroup[], catalog: DeviceCatalog)
     const cores = h.number('cores', { integer: true, min: 1 });
     const otherThreads = h.number('otherThreads', { min: 0, fallback: 0 });
     const parallelSpeed = h.number('parallelSpeed', { min: 0.01, max: 1, fallback: 1 });
+    const pageCache = h.string('pageCache', 'cold');
+    if (pageCache !== 'warm' && pageCache !== 'cold') {
+      throw new ScenarioError(h.at('pageCache'), `must be "warm" or "cold" (got "${pageCache}")`);
+    }
     h.done();
-    return { name, cores, otherThreads, parallelSpeed };
+    return { name, cores, otherThreads, parallelSpeed, pageCacheWarm: pageCache === 'warm' };
   });
   r.done();
   fleet.forEach((g, i) => {

@@ -96,6 +96,12 @@ export interface ScenarioHost {
   /** Threads other processes keep busy on it on average (api, scheduler, Redis); 0 by default. */
   otherThreads: number;
   /**
+   * Whether every model file is in its page cache when the run starts (`"pageCache": "warm"`: a
+   * machine that has just written or read them, as bench:sim-to-real's does); cold by default.
+   * Either way a file one of its workers has loaded is warm for the others.
+   */
+  pageCacheWarm: boolean;
+  /**
    * Each thread's speed, relative to alone, while every core runs one (shared caches and memory
    * bandwidth); 1 by default. Measure it: `cores` one-thread decodes in separate processes at once.
    */

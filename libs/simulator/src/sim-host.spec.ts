@@ -154,4 +154,59 @@ describe('Simulator on CPU workers sharing a host', () => {
     );
     assert.throws(() => cpuFleet([[0, 1, 1]], {}, { hosts: { box: { cores: 0 } } }), /cores/);
   });
+
+  test('a file one worker has read is in the page cache its host shares', () => {
+    const warmLoadMs = costModel.predictLoadMs(q, 'warm');
+    assert.ok(warmLoadMs < loadMs / 2, `warm ${warmLoadMs} ms, cold ${loadMs} ms`);
+    // A long batch job loads the model on one worker; a standard job arriving once that load is
+    // done finds that worker busy and loads on the other: from the page cache.
+    const at = Math.ceil(loadMs) + 1_000;
+    const scenario = (hosts: Record<string, unknown> | undefined) =>
+      parseScenario({
+        name: 'cache',
+        duration: '1m',
+        drain: '1h',
+        contextSize: 2048,
+        scheduler: { minRoundInterval: 0 },
+        models: [{ name: 'm', shape: 'llama-3.2-1b', quantization: 'Q8_0' }],
+        fleet: [
+          { device: 'cpu', threads: 1, count: 2, slots: 1, maxJobs: 1, host: hosts && 'box' },
+        ],
+        ...(hosts ? { hosts } : {}),
+        workload: [
+          {
+            class: 'batch',
+            arrival: { type: 'batch', at: 0, count: 1 },
+            promptTokens: 100,
+            outputTokens: 400,
+          },
+          {
+            class: 'standard',
+            arrival: { type: 'batch', at, count: 1 },
+            promptTokens: 100,
+            outputTokens: 10,
+          },
+        ],
+      });
+    const second = (hosts?: Record<string, unknown>) =>
+      run(scenario(hosts)).metrics.classes.standard.completionP50Ms;
+    const rest = prefillMs(100) + 10 * stepMs(100);
+    close(second({ box: { cores: 2 } }), warmLoadMs + rest, 'second load on the same host');
+    close(second(), loadMs + rest, 'second load on a machine of its own');
+    // A warm page cache at the start: the first load reads from it too.
+    const first = run(
+      cpuFleet(
+        [[0, 100, 10]],
+        { host: 'box' },
+        { hosts: { box: { cores: 2, pageCache: 'warm' } } },
+      ),
+    );
+    close(first.metrics.classes.batch.completionP50Ms, warmLoadMs + rest, 'first load, warm');
+    assert.throws(
+      () =>
+        cpuFleet([[0, 1, 1]], { host: 'box' }, { hosts: { box: { cores: 2, pageCache: 'hot' } } }),
+      (e: unknown) =>
+        e instanceof ScenarioError && /hosts\.box\.pageCache.*"warm" or "cold"/.test(e.message),
+    );
+  });
 });

@@ -16,9 +16,21 @@ export class SimHost {
   readonly workers: SimWorker[] = [];
   /** Threads busy now: computing workers' and the other processes'. */
   demand: number;
+  /** Model files its workers have read to the end: in the page cache they share. */
+  private readonly cached = new Set<string>();
 
   constructor(readonly spec: ScenarioHost) {
     this.demand = spec.otherThreads;
+  }
+
+  /** Whether a load of `model` on one of its workers reads the file from the page cache. */
+  isCached(model: string): boolean {
+    return this.spec.pageCacheWarm || this.cached.has(model);
+  }
+
+  /** A worker here has read `model`'s file to the end. */
+  cache(model: string): void {
+    this.cached.add(model);
   }
 
   /** Recounts the busy threads; true when the count changed (every worker's speed may have). */

@@ -64,6 +64,8 @@ export class WorkerCommands {
     // Warm once read to the end, as the live worker reports it (a load holds the stream, so no
     // second load of the file starts before this one ends).
     worker.warmUp(instance.model);
+    // The other workers of its machine read the file from the same page cache.
+    worker.host?.cache(instance.model);
     worker.commandBusy = false;
     worker.touch();
     this.ctx.rounds.wake();
@@ -137,7 +139,8 @@ export class WorkerCommands {
     );
     worker.instances.set(model, instance);
     this.setUsed(worker, worker.usedBytes + rates.memoryBytes);
-    const loadMs = rates.loadTimeMs(worker.warm.has(model) ? 'warm' : 'cold');
+    const cached = worker.warm.has(model) || (worker.host?.isCached(model) ?? false);
+    const loadMs = rates.loadTimeMs(cached ? 'warm' : 'cold');
     metrics.counters.loads++;
     metrics.counters.loadBytesRead += rates.loadBytesRead;
     metrics.counters.loadBytesUploaded += rates.loadBytesUploaded;
