@@ -25,7 +25,10 @@ describe('keep-KV resume', () => {
     fleet = await new FleetHarness({
       modelsDir: models.dir,
       workers: 2,
-      // A tight interactive SLA, so waiting for a batch job to end would miss it.
+      // A tight interactive SLA, so waiting for a batch job to end would miss it. (700 ms was
+      // too loose: the batch jobs have decoded about half their tokens when it arrives, and
+      // waiting then met it.) A round later than the SLA finds the job past it, and a job that
+      // misses its SLA anyway preempts nobody: the failure message shows the job's reason.
       env: { SLA_INTERACTIVE_TTFT_MS: '300' },
       workerEnv: { WORKER_SLOTS: '1', WORKER_MAX_JOBS: '1' },
     }).start();
@@ -70,20 +73,28 @@ describe('keep-KV resume', () => {
       priority: 'interactive',
     });
     let found: { preempted: string; other: string; data: JobData } | undefined;
-    await fleet.waitFor(
-      'a batch job to be preempted with its KV state kept',
-      async () => {
-        for (const [i, id] of ids.entries()) {
-          const data = await fleet.jobData(id);
-          if (data?.checkpoint?.kvState && data.preemptionLog?.length) {
-            found = { preempted: id, other: ids[1 - i], data };
-            return true;
+    await fleet
+      .waitFor(
+        'a batch job to be preempted with its KV state kept',
+        async () => {
+          for (const [i, id] of ids.entries()) {
+            const data = await fleet.jobData(id);
+            if (data?.checkpoint?.kvState && data.preemptionLog?.length) {
+              found = { preempted: id, other: ids[1 - i], data };
+              return true;
+            }
           }
-        }
-        return false;
-      },
-      60_000,
-    );
+          return false;
+        },
+        60_000,
+      )
+      .catch(async (error: Error) => {
+        // What the scheduler said about the urgent job tells why nothing was preempted.
+        const view = await fleet.job(urgent).catch(() => undefined);
+        throw new Error(`${error.message}; the interactive job: ${JSON.stringify(view)}`, {
+          cause: error,
+        });
+      });
     return { ...found!, urgent };
   }
 
