@@ -12,7 +12,7 @@ describe('keep-KV resume', () => {
 
   // Greedy with a seed: an uninterrupted run of the same body gives the reference output.
   const batchJob = (prompt: string) => ({
-    model: 'synth-5m',
+    model: 'synth-50m',
     prompt,
     max_tokens: 1800,
     priority: 'batch',
@@ -21,15 +21,15 @@ describe('keep-KV resume', () => {
   });
 
   before(async () => {
-    models = await makeTestModels();
+    models = await makeTestModels({ synth50m: true });
     fleet = await new FleetHarness({
       modelsDir: models.dir,
       workers: 2,
-      // A tight interactive SLA, so waiting for a batch job to end would miss it. (700 ms was
-      // too loose: the batch jobs have decoded about half their tokens when it arrives, and
-      // waiting then met it.) A round later than the SLA finds the job past it, and a job that
-      // misses its SLA anyway preempts nobody: the failure message shows the job's reason.
-      env: { SLA_INTERACTIVE_TTFT_MS: '300' },
+      // Waiting for a batch job to end (1,800 tokens of the 50 M model: several seconds) misses
+      // this SLA, and a round coming late on a loaded machine still finds the job within it (a
+      // job already past its SLA preempts nobody: with synth-5m and 300 ms a CI run saw both
+      // batch jobs end unpreempted).
+      env: { SLA_INTERACTIVE_TTFT_MS: '1500' },
       workerEnv: { WORKER_SLOTS: '1', WORKER_MAX_JOBS: '1' },
     }).start();
   });
@@ -67,7 +67,7 @@ describe('keep-KV resume', () => {
     const views = await Promise.all(ids.map((id) => fleet.job(id)));
     assert.notEqual(views[0].worker, views[1].worker, 'the two batch jobs run on both workers');
     const urgent = await fleet.submit({
-      model: 'synth-5m',
+      model: 'synth-50m',
       prompt: 'urgent',
       max_tokens: urgentTokens,
       priority: 'interactive',
