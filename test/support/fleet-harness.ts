@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { JobData, PreemptionRecord, WorkerState } from '#switchyard/contracts';
+import { deleteKeysUnder } from '#switchyard/fleet';
 
 export type Role = 'api' | 'scheduler' | 'worker';
 
@@ -272,18 +273,7 @@ export class FleetHarness {
           }),
       ),
     );
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        `${this.prefix}:*`,
-        'COUNT',
-        1000,
-      );
-      if (keys.length > 0) await this.redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysUnder(this.redis, this.prefix);
     await this.redis.quit();
     if (!this.options.keepLogs) rmSync(this.logDir, { recursive: true, force: true });
   }

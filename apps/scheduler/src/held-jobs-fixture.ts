@@ -9,7 +9,7 @@ import {
   type JobResult,
   type PriorityClass,
 } from '#switchyard/contracts';
-import { openJobsQueue, type JobsQueue } from '#switchyard/fleet';
+import { deleteKeysUnder, openJobsQueue, type JobsQueue } from '#switchyard/fleet';
 import { JobWindow, type HeldJob } from './job-window.js';
 
 /**
@@ -60,17 +60,6 @@ export class HeldJobsFixture {
   async cleanup(): Promise<void> {
     await this.fetcher.close();
     await this.queue.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(
-        cursor,
-        'MATCH',
-        `${this.prefix}:*`,
-        'COUNT',
-        1000,
-      );
-      cursor = next;
-      if (keys.length > 0) await this.redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysUnder(this.redis, this.prefix);
   }
 }

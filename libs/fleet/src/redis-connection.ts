@@ -33,3 +33,13 @@ export async function pingRedis(url: string, timeoutMs = 1500): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** Deletes every key under `prefix` (a test run's or a bench's own), by SCAN, not KEYS. */
+export async function deleteKeysUnder(redis: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}

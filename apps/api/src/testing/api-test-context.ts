@@ -5,7 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEnv, RedisKeys } from '#switchyard/contracts';
-import { createRedisConnection, openJobsQueue, type JobsQueue } from '#switchyard/fleet';
+import {
+  createRedisConnection,
+  deleteKeysUnder,
+  openJobsQueue,
+  type JobsQueue,
+} from '#switchyard/fleet';
 import { writeSyntheticModel, type SyntheticModelShape } from '#switchyard/gguf';
 import { ApiEnv } from '../config/api-env.js';
 import { createApiApp } from '../create-api-app.js';
@@ -76,19 +81,10 @@ export async function startApiTestContext(
     async close() {
       await app.close();
       await queue.close();
-      await deleteKeys(redis, `${prefix}:*`);
+      await deleteKeysUnder(redis, prefix);
       await redis.quit();
       await rm(modelsDir, { recursive: true, force: true });
       await rm(filesDir, { recursive: true, force: true });
     },
   };
-}
-
-async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
